@@ -1,0 +1,101 @@
+"""The small interfaces between the shell and the outside systems (adapters).
+
+Agenda stores, media sources and publishers implement these; the cycle only talks to them
+through these types, so swapping an adapter never touches the core or the cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol, Sequence
+
+
+class AdapterError(Exception):
+    """An outside system failed; `note` is the Indonesian text for `Catatan Sistem`."""
+
+    def __init__(self, message: str, note: str | None = None):
+        super().__init__(message)
+        self.note = note or message
+
+
+class FileFactsCache(Protocol):
+    """Remembers facts about files (hash, type) keyed by path, size and time stamp."""
+
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+    def put(self, key: str, facts: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    name: str                           # file name as it should appear on the website
+    path: Path                          # a local, readable copy
+    kind: Literal["photo", "video"]
+    mime: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class MediaCheck:
+    files: tuple[MediaFile, ...]
+    problems: tuple[str, ...]           # Indonesian, each names the file and the fix
+
+
+@dataclass(frozen=True)
+class Document:
+    html: str                           # sanitised body HTML
+    fingerprint: str                    # sha256 of the referenced document's bytes
+    problems: tuple[str, ...]
+
+
+class MediaSource(Protocol):
+    def collect(self, links: Sequence[str]) -> MediaCheck:
+        """Resolve the links of one row (`Tautan Media`, already split) to checked files."""
+
+    def read_document(self, reference: str) -> Document:
+        """Read a `Naskah Berita` that is a path or link to a document."""
+
+    def check(self) -> list[str]:
+        """Problems an administrator must fix before going live (English, with the fix)."""
+
+
+@dataclass(frozen=True)
+class Post:
+    entry_id: str
+    slug: str
+    title: str
+    body_html: str
+    news_type: str
+    source: str                         # Sumber Berita
+    caption: str                        # Keterangan Foto
+    media: tuple[MediaFile, ...]
+    published_at: datetime              # aware, in the office time zone
+    agenda_number: str
+    fingerprint: str                    # content fingerprint of the approved version
+
+
+@dataclass(frozen=True)
+class PostRef:
+    entry_id: str
+    slug: str
+    url: str
+    post_id: str
+    fingerprint: str                    # content fingerprint the post carries now
+    live: bool                          # False once withdrawn
+
+
+class Publisher(Protocol):
+    def find(self, entry_id: str) -> PostRef | None:
+        """The post made for this entry, if any, live or withdrawn (recovery, retries)."""
+
+    def publish(self, post: Post, existing: PostRef | None) -> PostRef:
+        """Create the post, or update `existing` in place (same URL); makes it live."""
+
+    def withdraw(self, ref: PostRef) -> PostRef:
+        """Take the post off the public site without deleting it."""
+
+    def check(self) -> list[str]:
+        """Problems an administrator must fix before going live (English, with the fix)."""
