@@ -99,3 +99,61 @@ class Publisher(Protocol):
 
     def check(self) -> list[str]:
         """Problems an administrator must fix before going live (English, with the fix)."""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The agenda worksheet as read: row 1 is the header, `rows[i]` is sheet row i + 2."""
+
+    header: list[Any]
+    rows: list[list[Any]]
+    version: str                        # what `AgendaStore.version()` said for this content
+
+
+@dataclass(frozen=True)
+class RowWrite:
+    """Cells to write into the row whose `ID Sistem` is `entry_id`.
+
+    A row that had no ID when read is found by `match` (the texts it showed then) and
+    gets `entry_id` written; if it cannot be found for certain, nothing is written to it.
+    """
+
+    entry_id: str
+    row: int                            # where the row was when read: a hint, never trusted
+    cells: dict[str, Any]               # header -> str | bool | naive local datetime | None
+    match: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: datetime                        # naive, office time zone
+    entry_id: str
+    agenda_number: str
+    event: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    written: tuple[str, ...]            # entry IDs whose cells were written
+    missed: tuple[str, ...]             # entry IDs whose row could not be found for certain
+    version: str                        # the store's version after the write
+
+
+class StoreBusy(AdapterError):
+    """The agenda cannot be written now (open and locked elsewhere); try next cycle."""
+
+
+class AgendaStore(Protocol):
+    def version(self) -> str | None:
+        """A cheap probe that changes whenever the agenda changes (None: unknown)."""
+
+    def read(self) -> Sheet: ...
+
+    def history(self) -> list[HistoryRow]:
+        """The `Riwayat` rows (used to recover a lost ledger)."""
+
+    def write(self, writes: Sequence[RowWrite], history: Sequence[HistoryRow]) -> WriteReport:
+        """One batched write-back; `history` rows already in `Riwayat` are not added again."""
+
+    def check(self) -> list[str]: ...

@@ -1,0 +1,1 @@
+"""The Buku Agenda workbook: the template staff and officials work in."""

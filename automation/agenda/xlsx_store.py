@@ -1,0 +1,438 @@
+"""The Buku Agenda as an .xlsx file on disk (or a shared folder).
+
+Reading uses calamine (values only, fast). Writing patches only the cells the program must
+write inside the worksheet XML and leaves every other byte of the workbook as the office
+left it: formatting, validations, comments, charts, other sheets. (openpyxl would rewrite
+the whole file and drop what it does not model.) The file is replaced atomically, the
+previous version kept as a backup, and a file saved by someone between our read and our
+write is read again so their edits are never overwritten.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import re
+import zipfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+from xml.sax.saxutils import escape
+
+from lxml import etree
+from python_calamine import CalamineWorkbook
+
+from automation.core import schema as S
+from automation.core.entry import same_value
+from automation.ports import AdapterError, HistoryRow, RowWrite, Sheet, StoreBusy, WriteReport
+
+log = logging.getLogger(__name__)
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+ROW_RE = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.S)
+CELL_RE = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?(?:/>|>.*?</c>)', re.S)
+STYLE_RE = re.compile(rb'\bs="(\d+)"')
+COL_RE = re.compile(rb'<col\b[^>]*>')
+# Characters XML 1.0 cannot carry; they are dropped from text the program writes.
+ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+BUILTIN_DATE_FORMATS = set(range(14, 23)) | {45, 46, 47}
+
+
+class XlsxError(AdapterError):
+    pass
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _clean(value: Any) -> Any:
+    return None if value == "" else value
+
+
+def read_grid(data: bytes, sheet_name: str) -> list[list[Any]]:
+    """Every row of one worksheet from row 1, empty cells as None."""
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    if sheet_name not in book.sheet_names:
+        raise XlsxError(f"worksheet '{sheet_name}' not found (sheets: {', '.join(book.sheet_names)})",
+                        f"Lembar kerja '{sheet_name}' tidak ditemukan di berkas agenda.")
+    sheet = book.get_sheet_by_name(sheet_name)
+    rows = [[_clean(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+    # calamine starts at the first used cell; pad so that rows[0] is sheet row 1.
+    top, left = sheet.start or (0, 0)
+    return [[] for _ in range(top)] + [[None] * left + row for row in rows]
+
+
+class XlsxAgenda:
+    """`AgendaStore` for an .xlsx workbook."""
+
+    def __init__(self, path: Path, worksheet: str, backup_dir: Path):
+        self.path = Path(path)
+        self.worksheet = worksheet
+        self.backup_dir = Path(backup_dir)
+
+    # -- reading ---------------------------------------------------------------------------
+    def version(self) -> str | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return f"{st.st_size}:{st.st_mtime_ns}"
+
+    def _load(self) -> tuple[bytes, str]:
+        """The file's bytes and the version they belong to (re-read if it changed meanwhile)."""
+        for _ in range(5):
+            before = self.version()
+            try:
+                data = self.path.read_bytes()
+            except FileNotFoundError:
+                raise XlsxError(f"agenda file {self.path} not found; run `init` to create it",
+                                "Berkas Buku Agenda tidak ditemukan.") from None
+            except PermissionError:
+                raise StoreBusy(f"agenda file {self.path} is locked (open in Excel?); "
+                                "retrying next cycle") from None
+            if before is not None and before == self.version():
+                return data, before
+        raise StoreBusy(f"agenda file {self.path} keeps changing while being read; retrying next cycle")
+
+    def read(self) -> Sheet:
+        data, version = self._load()
+        try:
+            grid = read_grid(data, self.worksheet)
+        except XlsxError:
+            raise
+        except Exception as err:  # calamine raises its own types for broken files
+            raise XlsxError(f"agenda file {self.path} cannot be read as .xlsx: {err}") from err
+        header = grid[0] if grid else []
+        return Sheet(header=header, rows=grid[1:], version=version)
+
+    def history(self) -> list[HistoryRow]:
+        data, _ = self._load()
+        grid = read_grid(data, S.HISTORY_SHEET)
+        return [HistoryRow(r[0], str(r[1] or ""), str(r[2] or ""), str(r[3] or ""), str(r[4] or ""))
+                for r in (row + [None] * 5 for row in grid[1:]) if any(r[:5])]
+
+    def check(self) -> list[str]:
+        problems = []
+        if not self.path.exists():
+            return [f"agenda file {self.path} does not exist: run `python main.py init`"]
+        try:
+            data, _ = self._load()
+            names = CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names
+        except Exception as err:
+            return [f"agenda file {self.path} cannot be opened: {err}"]
+        for sheet in (self.worksheet, S.HISTORY_SHEET):
+            if sheet not in names:
+                problems.append(f"worksheet '{sheet}' is missing in {self.path}: run "
+                                "`python main.py init` (it adds what is missing, keeps data)")
+        if not os.access(self.path.parent, os.W_OK):
+            problems.append(f"folder {self.path.parent} is not writable by this user: "
+                            "grant write permission so results can be saved")
+        return problems
+
+    # -- writing ---------------------------------------------------------------------------
+    def write(self, writes: Sequence[RowWrite], history: Sequence[HistoryRow]) -> WriteReport:
+        for _ in range(3):
+            data, version = self._load()
+            patched, written, missed = _patch_workbook(data, self.worksheet, writes, history)
+            if patched is None:
+                return WriteReport(written, missed, version)
+            if self._replace(data, patched, version):
+                return WriteReport(written, missed, self.version() or "")
+            log.info("agenda file changed while writing; reading it again before writing")
+        raise StoreBusy(f"agenda file {self.path} keeps changing; writes retried next cycle")
+
+    def _replace(self, old: bytes, new: bytes, version: str) -> bool:
+        tmp = self.path.with_name(f".~{self.path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(new)
+                fh.flush()
+                os.fsync(fh.fileno())
+            if self.version() != version:     # someone saved it since we read it
+                tmp.unlink()
+                return False
+            self.backup_dir.mkdir(parents=True, exist_ok=True)
+            backup = self.backup_dir / self.path.name
+            backup_tmp = backup.with_suffix(".tmp")
+            backup_tmp.write_bytes(old)
+            os.replace(backup_tmp, backup)
+            os.replace(tmp, self.path)
+        except PermissionError as err:
+            tmp.unlink(missing_ok=True)
+            raise StoreBusy(f"agenda file {self.path} is locked (open in Excel?): {err}; "
+                            "writes retried next cycle") from None
+        return True
+
+
+# -- the patching, on bytes ------------------------------------------------------------------
+
+def _sheet_parts(zin: zipfile.ZipFile) -> tuple[dict[str, str], bool]:
+    """Worksheet name -> part path, and whether the workbook counts dates from 1904."""
+    book = etree.fromstring(zin.read("xl/workbook.xml"))
+    rels = etree.fromstring(zin.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") for r in rels.iter(f"{{{PKG_REL_NS}}}Relationship")}
+    parts = {}
+    for sheet in book.iter(f"{{{NS}}}sheet"):
+        target = targets[sheet.get(f"{{{REL_NS}}}id")]
+        parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    pr = book.find(f"{{{NS}}}workbookPr")
+    date1904 = pr is not None and pr.get("date1904") in ("1", "true")
+    return parts, date1904
+
+
+def _layout(header: list[Any]) -> dict[str, int]:
+    places: dict[str, list[int]] = {}
+    for i, cell in enumerate(header):
+        if cell is not None:
+            places.setdefault(S.normalise_header(cell), []).append(i)
+    return {k: v[0] for k, v in places.items() if len(v) == 1}
+
+
+def _locate(writes: Sequence[RowWrite], grid: list[list[Any]], layout: dict[str, int]
+            ) -> tuple[dict[int, RowWrite], list[str]]:
+    """Sheet row for each write, found by `ID Sistem` in the file as it is now (rule 5)."""
+    id_col = layout.get(S.normalise_header(S.ENTRY_ID))
+    if id_col is None:
+        raise XlsxError("the header 'ID Sistem' is missing or duplicated; nothing written")
+
+    def cell(row: list[Any], col: int | None) -> str:
+        return str(row[col]).strip() if col is not None and col < len(row) and row[col] is not None else ""
+
+    by_id: dict[str, list[int]] = {}
+    for n, row in enumerate(grid[1:], start=2):
+        key = cell(row, id_col)
+        if key:
+            by_id.setdefault(key, []).append(n)
+    targets: dict[int, RowWrite] = {}
+    missed = []
+    for w in writes:
+        places = by_id.get(w.entry_id, [])
+        if not places and w.match:
+            places = [n for n, row in enumerate(grid[1:], start=2)
+                      if not cell(row, id_col) and all(
+                          cell(row, layout.get(S.normalise_header(h))) == v for h, v in w.match.items())]
+            if w.row in places:
+                places = [w.row]
+        if len(places) == 1 and places[0] not in targets:
+            targets[places[0]] = w
+        else:
+            missed.append(w.entry_id)
+    return targets, missed
+
+
+def _patch_workbook(data: bytes, worksheet: str, writes: Sequence[RowWrite],
+                    history: Sequence[HistoryRow]) -> tuple[bytes | None, tuple[str, ...], tuple[str, ...]]:
+    zin = zipfile.ZipFile(io.BytesIO(data))
+    parts, date1904 = _sheet_parts(zin)
+    if worksheet not in parts or S.HISTORY_SHEET not in parts:
+        raise XlsxError(f"worksheet '{worksheet}' or '{S.HISTORY_SHEET}' missing; run `init`")
+    grid = read_grid(data, worksheet)
+    layout = _layout(grid[0] if grid else [])
+    targets, missed = _locate(writes, grid, layout)
+    styles = _Styles(zin.read("xl/styles.xml"))
+    changed: dict[str, bytes] = {}
+
+    sheet = _SheetXml(zin.read(parts[worksheet]), styles, date1904)
+    for row, w in targets.items():
+        for header, value in w.cells.items():
+            col = layout.get(S.normalise_header(header))
+            if col is None:
+                raise XlsxError(f"header '{header}' is missing or duplicated; nothing written")
+            current = grid[row - 1][col] if col < len(grid[row - 1]) else None
+            if not same_value(current, value):
+                sheet.set(row, col, value)
+    if sheet.dirty:
+        changed[parts[worksheet]] = sheet.bytes()
+
+    if history:
+        existing = {(str(r[1] or ""), str(r[3] or ""), str(r[4] or ""))
+                    for r in (row + [None] * 5 for row in read_grid(data, S.HISTORY_SHEET)[1:])}
+        fresh = []
+        for h in history:
+            if (h.entry_id, h.event, h.detail) not in existing:
+                existing.add((h.entry_id, h.event, h.detail))
+                fresh.append(h)
+        if fresh:
+            log_sheet = _SheetXml(zin.read(parts[S.HISTORY_SHEET]), styles, date1904)
+            log_sheet.append([[h.at, h.entry_id, h.agenda_number, h.event, h.detail] for h in fresh])
+            changed[parts[S.HISTORY_SHEET]] = log_sheet.bytes()
+
+    written = tuple(w.entry_id for w in targets.values())
+    if not changed:
+        return None, written, tuple(missed)
+    if styles.dirty:
+        changed["xl/styles.xml"] = styles.bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(info, changed.get(info.filename) or zin.read(info.filename))
+    return out.getvalue(), written, tuple(missed)
+
+
+class _Styles:
+    """Just enough of styles.xml to give a cell a date-time format."""
+
+    def __init__(self, xml: bytes):
+        self.root = etree.fromstring(xml)
+        self.xfs = self.root.find(f"{{{NS}}}cellXfs")
+        self.formats = {int(f.get("numFmtId")): f.get("formatCode")
+                        for f in self.root.iter(f"{{{NS}}}numFmt")}
+        self.dirty = False
+        self._dated: dict[int, int] = {}
+
+    def is_date(self, style: int) -> bool:
+        xf = self.xfs[style] if 0 <= style < len(self.xfs) else None
+        if xf is None:
+            return False
+        fmt_id = int(xf.get("numFmtId", "0"))
+        if fmt_id in BUILTIN_DATE_FORMATS:
+            return True
+        code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", self.formats.get(fmt_id, ""))
+        return bool(re.search(r"[dmyhs]", code, re.I))
+
+    def dated(self, style: int) -> int:
+        """`style` if it already shows dates, else a copy of it with the agenda's date format."""
+        if self.is_date(style):
+            return style
+        if style not in self._dated:
+            fmt_id = next((i for i, c in self.formats.items() if c == S.DATETIME_FORMAT), None)
+            if fmt_id is None:
+                fmt_id = max([163, *self.formats]) + 1
+                numfmts = self.root.find(f"{{{NS}}}numFmts")
+                if numfmts is None:
+                    numfmts = etree.Element(f"{{{NS}}}numFmts")
+                    self.root.insert(0, numfmts)
+                etree.SubElement(numfmts, f"{{{NS}}}numFmt", numFmtId=str(fmt_id),
+                                 formatCode=S.DATETIME_FORMAT)
+                numfmts.set("count", str(len(numfmts)))
+                self.formats[fmt_id] = S.DATETIME_FORMAT
+            base = self.xfs[style] if 0 <= style < len(self.xfs) else self.xfs[0]
+            xf = etree.fromstring(etree.tostring(base))
+            xf.set("numFmtId", str(fmt_id))
+            xf.set("applyNumberFormat", "1")
+            self.xfs.append(xf)
+            self.xfs.set("count", str(len(self.xfs)))
+            self._dated[style] = len(self.xfs) - 1
+            self.dirty = True
+        return self._dated[style]
+
+    def bytes(self) -> bytes:
+        return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+class _SheetXml:
+    """A worksheet part edited as bytes: only touched rows are rebuilt."""
+
+    def __init__(self, xml: bytes, styles: _Styles, date1904: bool):
+        self.xml = xml
+        self.styles = styles
+        self.epoch = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
+        self.dirty = False
+        self._rows: dict[int, bytes] = {}          # row number -> new row xml
+        self._spans: dict[int, tuple[int, int]] | None = None
+        self._col_styles = self._column_styles()
+
+    def _column_styles(self) -> list[tuple[int, int, int]]:
+        styles = []
+        for tag in COL_RE.findall(self.xml.split(b"<sheetData", 1)[0]):
+            attrs = dict(re.findall(rb'(\w+)="([^"]*)"', tag))
+            if b"style" in attrs:
+                styles.append((int(attrs[b"min"]) - 1, int(attrs[b"max"]) - 1, int(attrs[b"style"])))
+        return styles
+
+    def _index(self) -> dict[int, tuple[int, int]]:
+        if self._spans is None:
+            self._spans = {int(m.group(1)): m.span() for m in ROW_RE.finditer(self.xml)}
+        return self._spans
+
+    def _row_xml(self, row: int) -> bytes:
+        if row in self._rows:
+            return self._rows[row]
+        span = self._index().get(row)
+        return self.xml[span[0]:span[1]] if span else f'<row r="{row}"/>'.encode()
+
+    def _style_for(self, col: int, existing: bytes | None, row_xml: bytes) -> int:
+        if existing is not None:
+            m = STYLE_RE.search(existing.split(b">", 1)[0])
+            if m:
+                return int(m.group(1))
+        for lo, hi, style in self._col_styles:
+            if lo <= col <= hi:
+                return style
+        return 0
+
+    def _cell(self, ref: str, style: int, value: Any) -> bytes:
+        s = f' s="{style}"' if style else ""
+        if value is None or value == "":
+            return f'<c r="{ref}"{s}/>'.encode()
+        if isinstance(value, bool):
+            return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'.encode()
+        if isinstance(value, datetime):
+            style = self.styles.dated(style)
+            serial = (value.replace(tzinfo=None, microsecond=0) - self.epoch) / timedelta(days=1)
+            return f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>'.encode()
+        text = escape(ILLEGAL_XML.sub("", str(value)))
+        return (f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+                .encode("utf-8"))
+
+    def set(self, row: int, col: int, value: Any) -> None:
+        row_xml = self._row_xml(row)
+        head_end = row_xml.index(b">") + 1
+        if row_xml[head_end - 2:head_end] == b"/>":      # an empty row: open it
+            row_xml = row_xml[:head_end - 2] + b"></row>"
+            head_end -= 1
+        head = re.sub(rb'\sspans="[^"]*"', b"", row_xml[:head_end])   # a hint we would falsify
+        body = row_xml[head_end:-len(b"</row>")]
+        cells = [(column_index(m.group(1).decode()), m.group(0)) for m in CELL_RE.finditer(body)]
+        existing = next((xml for c, xml in cells if c == col), None)
+        ref = f"{column_letter(col)}{row}"
+        new = self._cell(ref, self._style_for(col, existing, row_xml), value)
+        cells = sorted([(c, xml) for c, xml in cells if c != col] + [(col, new)])
+        self._rows[row] = head + b"".join(xml for _, xml in cells) + b"</row>"
+        self.dirty = True
+
+    def append(self, rows: Iterable[list[Any]]) -> None:
+        last = max(self._index(), default=0)
+        for values in rows:
+            last += 1
+            for col, value in enumerate(values):
+                self.set(last, col, value)
+
+    def bytes(self) -> bytes:
+        index = self._index()
+        out, pos = [], 0
+        for row, span in sorted(index.items(), key=lambda kv: kv[1]):
+            if row in self._rows:
+                out += [self.xml[pos:span[0]], self._rows[row]]
+                pos = span[1]
+        added = [self._rows[r] for r in sorted(self._rows) if r not in index]
+        tail = self.xml[pos:]
+        if added:
+            if b"<sheetData/>" in tail:
+                tail = tail.replace(b"<sheetData/>", b"<sheetData>" + b"".join(added) + b"</sheetData>", 1)
+            else:
+                tail = tail.replace(b"</sheetData>", b"".join(added) + b"</sheetData>", 1)
+            last = max(self._rows)
+            tail = re.sub(rb'(<dimension ref="[A-Z]+\d+:[A-Z]+)\d+(")',
+                          rb"\g<1>" + str(last).encode() + rb"\g<2>", tail, count=1)
+        out.append(tail)
+        return b"".join(out)

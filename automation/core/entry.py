@@ -1,0 +1,251 @@
+"""Reading the Buku Agenda: headers by name, rows into `Entry`, and what is wrong with them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any, Mapping, Sequence
+
+from automation.core import schema as S
+from automation.core.ticks import Tick, read_tick
+
+
+class HeaderError(Exception):
+    """The header row is not usable; the message names the header and the fix (Indonesian)."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The parts of the configuration the core needs."""
+
+    approval_columns: tuple[str, ...]
+    news_types: tuple[str, ...]
+    tick_words: tuple[str, ...]
+
+    @property
+    def tick_columns(self) -> tuple[str, ...]:
+        return S.tick_headers(self.approval_columns)
+
+    @property
+    def columns(self) -> tuple[S.Column, ...]:
+        return S.agenda_columns(self.approval_columns)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each known header sits in the sheet (0-based column index)."""
+
+    index: Mapping[str, int]
+    width: int
+
+
+def locate_headers(header_row: Sequence[Any], rules: Rules) -> Layout:
+    """Find every known column by header text; refuse missing or duplicated ones."""
+    wanted = {S.normalise_header(c.header): c.header for c in rules.columns}
+    found: dict[str, list[int]] = {}
+    for i, cell in enumerate(header_row):
+        name = wanted.get(S.normalise_header(cell))
+        if name:
+            found.setdefault(name, []).append(i)
+    missing = [h for h in wanted.values() if h not in found]
+    doubled = [h for h, places in found.items() if len(places) > 1]
+    problems = []
+    if missing:
+        problems.append("kolom tidak ditemukan di baris 1: " + ", ".join(f"'{h}'" for h in missing)
+                        + ". Tambahkan judul kolom itu di baris 1 (ejaan harus sama)")
+    if doubled:
+        problems.append("judul kolom ganda: " + ", ".join(f"'{h}'" for h in doubled)
+                        + ". Ubah atau hapus salah satunya")
+    if problems:
+        raise HeaderError("; ".join(problems) + ".")
+    return Layout({h: places[0] for h, places in found.items()}, len(header_row))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One press release as the sheet shows it now."""
+
+    row: int                             # sheet row at read time: for messages only, never a key
+    entry_id: str
+    cells: Mapping[str, Any]             # header -> raw value, for every known column
+    ticks: Mapping[str, Tick]            # every tick column -> what it holds
+    copied_from: int | None = None       # set when this row is a copy given a new ID (rule 5)
+    notes: tuple[str, ...] = ()          # notes found while reading (duplicates)
+
+    def text(self, header: str) -> str:
+        return _text(self.cells.get(header))
+
+    @property
+    def title(self) -> str:
+        return self.text(S.TITLE)
+
+    @property
+    def agenda_number(self) -> str:
+        return self.text(S.AGENDA_NUMBER)
+
+    @property
+    def received(self) -> datetime | None:
+        value = self.cells.get(S.RECEIVED)
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day)
+        return None
+
+    def ticked(self, header: str) -> bool:
+        return self.ticks[header].ticked
+
+
+def read_rows(rows: Sequence[Sequence[Any]], layout: Layout, rules: Rules,
+              first_row: int = 2) -> list[Entry]:
+    """Rows below the header into entries; rows with nothing a person typed are skipped."""
+    people_headers = [c.header for c in rules.columns if c.role is not S.Role.PROGRAM]
+    entries = []
+    for offset, raw in enumerate(rows):
+        cells = {h: (raw[i] if i < len(raw) else None) for h, i in layout.index.items()}
+        if all(_text(cells[h]) == "" or cells[h] is False for h in people_headers):
+            continue
+        ticks = {h: read_tick(cells[h], rules.tick_words) for h in rules.tick_columns}
+        entries.append(Entry(first_row + offset, _text(cells[S.ENTRY_ID]), cells, ticks))
+    return entries
+
+
+def separate_copies(entries: list[Entry], known_agenda: Mapping[str, str],
+                    new_id) -> list[Entry]:
+    """Rule 5: rows sharing an `ID Sistem` are both flagged; the copy gets a new ID.
+
+    The original is the row whose `No. Agenda` matches what the ledger remembers for that ID,
+    else the first in sheet order. `new_id()` makes a fresh ID (the shell supplies it).
+    """
+    groups: dict[str, list[int]] = {}
+    for i, entry in enumerate(entries):
+        if entry.entry_id:
+            groups.setdefault(entry.entry_id, []).append(i)
+    result = list(entries)
+    for entry_id, places in groups.items():
+        if len(places) < 2:
+            continue
+        remembered = known_agenda.get(entry_id, "")
+        original = next((i for i in places if remembered and entries[i].agenda_number == remembered),
+                        places[0])
+        copies = [i for i in places if i != original]
+        rows = ", ".join(str(entries[i].row) for i in copies)
+        result[original] = replace(entries[original], notes=entries[original].notes + (
+            f"ID Sistem baris ini juga ada di baris {rows} (baris tersalin); salinannya diberi "
+            "ID Sistem baru.",))
+        for i in copies:
+            result[i] = replace(entries[i], entry_id=new_id(), copied_from=entries[original].row)
+    return result
+
+
+def split_links(text: str) -> tuple[str, ...]:
+    """`Tautan Media`: links or paths separated by new lines, commas or spaces.
+
+    A path with spaces can be kept whole by putting it in double quotes.
+    """
+    parts = re.findall(r'"([^"]+)"|([^\s,]+)', text)
+    seen: dict[str, None] = {}
+    for quoted, plain in parts:
+        link = (quoted or plain).strip()
+        if link:
+            seen.setdefault(link, None)
+    return tuple(seen)
+
+
+DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx")
+
+
+def document_reference(naskah: str) -> str | None:
+    """`Naskah Berita` holds either the text itself or one link/path to a document."""
+    one = naskah.strip()
+    if not one or "\n" in one:
+        return None
+    if re.match(r"^https?://\S+$", one):
+        return one
+    if " " not in one.strip('"') or one.startswith('"'):
+        candidate = one.strip('"')
+        if candidate.lower().endswith(DOCUMENT_SUFFIXES):
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class Content:
+    """What the row's content resolved to: its fingerprint and every problem found."""
+
+    fingerprint: str
+    problems: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems
+
+
+def field_problems(entry: Entry, rules: Rules) -> list[str]:
+    """Problems visible in the row itself (no files or links opened)."""
+    problems = []
+    for header in S.REQUIRED_HEADERS:
+        if not entry.text(header):
+            problems.append(f"Kolom '{header}' wajib diisi.")
+    news_type = entry.text(S.NEWS_TYPE)
+    if news_type and news_type not in rules.news_types:
+        match = next((t for t in rules.news_types if t.casefold() == news_type.casefold()), None)
+        hint = f"Mungkin maksudnya '{match}'." if match else (
+            "Pilih salah satu: " + ", ".join(rules.news_types) + ".")
+        problems.append(f"Jenis Berita '{news_type}' tidak dikenal. {hint}")
+    return problems
+
+
+def tick_notes(entry: Entry) -> list[str]:
+    """Text in a tick column that is not a tick: say so, harmlessly."""
+    return [f"Isi kolom '{h}' (\"{t.odd_text}\") bukan centang dan dianggap belum dicentang. "
+            "Centang kotaknya atau tulis 'ya'; kosongkan bila belum setuju."
+            for h, t in entry.ticks.items() if t.odd_text is not None]
+
+
+def fingerprint(entry: Entry, document_fingerprint: str, media: Sequence[tuple[str, str]]) -> str:
+    """Rule 2: a digest of the content fields and of the documents and media they reference."""
+    payload = {
+        "fields": {h: entry.text(h) for h in S.CONTENT_HEADERS},
+        "document": document_fingerprint,
+        "media": [list(m) for m in media],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False)
+                          .encode("utf-8")).hexdigest()
+
+
+def post_slug(title: str, entry_id: str) -> str:
+    """The web address part of a post: readable, ASCII, and unique through the entry ID."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].rstrip("-")
+    suffix = re.sub(r"[^a-z0-9]+", "", entry_id.lower())
+    return f"{words}-{suffix}" if words else f"berita-{suffix}"
+
+
+def same_value(current: Any, desired: Any) -> bool:
+    """Whether a cell already holds what would be written (so nothing needs writing)."""
+    if desired is None or desired == "":
+        return current is None or current == ""
+    if isinstance(desired, bool) or isinstance(current, bool):
+        return current is desired
+    if isinstance(desired, datetime):
+        if isinstance(current, datetime):
+            return abs((current - desired).total_seconds()) < 1
+        if isinstance(current, date):
+            return desired == datetime(current.year, current.month, current.day)
+        return False
+    return isinstance(current, str) and current.strip() == str(desired).strip()

@@ -1,0 +1,87 @@
+"""Agenda numbers, archive numbers and archive locations (SPEC sections 2 and 4)."""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import TYPE_CHECKING
+
+from automation.core.calendar import MONTHS, ROMAN_MONTHS
+
+if TYPE_CHECKING:
+    from automation.config import ArchiveConfig
+
+_PLACEHOLDERS = {
+    "agenda": {"nomor", "tahun"},
+    "archive": {"nomor", "tahun", "bulan", "bulan_romawi", "klasifikasi", "unit"},
+}
+
+
+class FormatError(ValueError):
+    pass
+
+
+def check_format(fmt: str, kind: str) -> None:
+    """Refuse a format with unknown placeholders or without `{nomor}` where one is needed."""
+    allowed = _PLACEHOLDERS[kind]
+    names = set()
+    try:
+        for _, name, spec, conv in string.Formatter().parse(fmt):
+            if name is None:
+                continue
+            if name not in allowed:
+                raise FormatError(f"uses unknown placeholder {{{name}}}; allowed: "
+                                  + ", ".join(f"{{{a}}}" for a in sorted(allowed)))
+            if conv:
+                raise FormatError(f"uses a conversion (!{conv}) on {{{name}}}; remove it")
+            names.add(name)
+        render(fmt, nomor=1, year=2026, month=11)
+    except (ValueError, IndexError) as err:
+        if isinstance(err, FormatError):
+            raise
+        raise FormatError(f"is not a valid format: {err}") from None
+
+
+def render(fmt: str, *, nomor: int, year: int, month: int, klasifikasi: str = "",
+           unit: str = "") -> str:
+    return fmt.format(
+        nomor=nomor, tahun=year, bulan=MONTHS[month - 1], bulan_romawi=ROMAN_MONTHS[month - 1],
+        klasifikasi=klasifikasi, unit=unit,
+    )
+
+
+def archive_place(archive: "ArchiveConfig", nomor: int, year: int, month: int) -> tuple[str, str]:
+    """(Nomor Arsip, Lokasi Arsip) for the `nomor`-th release archived in `year`."""
+    values = dict(nomor=nomor, year=year, month=month, klasifikasi=archive.klasifikasi,
+                  unit=archive.unit)
+    return render(archive.number_format, **values), render(archive.location_format, **values)
+
+
+def number_pattern(fmt: str, **fixed: str) -> re.Pattern[str]:
+    """A regex that reads `nomor` and `tahun` back out of numbers written with `fmt`.
+
+    Used to continue the running number from what the sheet already holds (a lost ledger,
+    numbers written by hand before the program ran).
+    """
+    parts = []
+    for literal, name, _spec, _ in string.Formatter().parse(fmt):
+        parts.append(re.escape(literal))
+        if name is None:
+            continue
+        if name == "nomor":
+            parts.append(r"(?P<nomor>\d+)" if "(?P<nomor>" not in "".join(parts) else r"\d+")
+        elif name == "tahun":
+            parts.append(r"(?P<tahun>\d{4})" if "(?P<tahun>" not in "".join(parts) else r"\d{4}")
+        elif name in fixed:
+            parts.append(re.escape(fixed[name]))
+        else:
+            parts.append(r".+?")
+    return re.compile("^" + "".join(parts) + "$")
+
+
+def read_number(pattern: re.Pattern[str], text: object) -> tuple[int, int] | None:
+    """(year, nomor) from a written number, or None when it does not follow the format."""
+    match = pattern.match(str(text or "").strip())
+    if not match or "tahun" not in match.groupdict() or "nomor" not in match.groupdict():
+        return None
+    return int(match["tahun"]), int(match["nomor"])

@@ -1,0 +1,239 @@
+"""The workflow decision: a row and what the program remembers of it -> what to do.
+
+`decide` is pure: the shell calls it before acting (to learn the action) and again after
+the action with the updated memory (to learn what the sheet should show). The program
+cells it returns are always a function of the row and the memory, so a cycle that was
+interrupted anywhere is repaired by the next one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import Enum
+from typing import Any, Mapping
+
+from automation.core import schema as S
+from automation.core.entry import Content, Entry, Rules, tick_notes
+
+# Statuses (SPEC section 3), exact strings.
+INCOMPLETE = "Belum Lengkap"
+REJECTED = "Ditolak"
+FAILED = "Gagal Tayang"
+LIVE = "Tayang"
+ARCHIVED = "Diarsipkan"
+WITHDRAWN = "Ditarik"
+
+
+def waiting(header: str) -> str:
+    return f"Menunggu {header}"
+
+
+# Riwayat events (SPEC section 2).
+EV_RECEIVED = "Diterima"
+EV_COMPLETE = "Lengkap"
+EV_REJECTED = "Ditolak"
+EV_LIVE = "Tayang"
+EV_UPDATED = "Diperbarui"
+EV_WITHDRAWN = "Ditarik"
+EV_ARCHIVED = "Diarsipkan"
+EV_FAILED = "Gagal Tayang"
+EV_REAPPROVE = "Paraf Diulang"
+
+CONTENT_CHANGED = "Naskah berubah setelah diparaf; mohon paraf ulang"
+
+
+class Action(Enum):
+    PUBLISH = "publish"      # create the post, or put a withdrawn one back
+    UPDATE = "update"        # re-approved edit: same post, same URL
+    WITHDRAW = "withdraw"    # Ditolak after publication
+
+
+@dataclass(frozen=True)
+class Published:
+    """The post made for an entry, as the ledger remembers it."""
+
+    slug: str
+    post_id: str
+    url: str
+    fingerprint: str
+    live: bool
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What the ledger remembers of one entry. Times are aware datetimes."""
+
+    agenda_number: str = ""
+    first_seen: datetime | None = None
+    approvals: Mapping[str, str] = field(default_factory=dict)   # header -> fingerprint at tick
+    round: int = 1                       # grows with every `Paraf Diulang`
+    slug: str = ""                       # chosen and saved before the first create call
+    post: Published | None = None
+    first_published_at: datetime | None = None
+    published_at: datetime | None = None
+    archive_number: str = ""
+    archive_location: str = ""
+    archived_at: datetime | None = None
+    publish_error: str = ""
+    version: int = 0                     # successful content publications: 1 first, 2+ updates
+    withdrawals: int = 0
+    origin_note: str = ""                # a copied row keeps saying where it came from
+    events: frozenset[str] = frozenset()  # keys of events already recorded
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    occurrence: str          # with `name`, identifies the event: never recorded twice
+    detail: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}#{self.occurrence}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: str
+    memory: Memory                       # memory after this decision (before any action)
+    cells: Mapping[str, Any]             # desired program cells (and Tanggal Terima when empty)
+    clear_ticks: tuple[str, ...] = ()    # approval columns to set FALSE (rule 2)
+    events: tuple[Event, ...] = ()       # new events, already added to `memory.events`
+    action: Action | None = None
+
+
+class _Plan:
+    """Collects notes and events while `decide` walks the rules."""
+
+    def __init__(self, memory: Memory):
+        self.memory = memory
+        self.notes: list[str] = []
+        self.events: list[Event] = []
+
+    def event(self, name: str, detail: str, occurrence: object) -> None:
+        event = Event(name, str(occurrence), detail)
+        if event.key not in self.memory.events and event.key not in {e.key for e in self.events}:
+            self.events.append(event)
+
+
+def _again(count: int, word: str = "ulang") -> str:
+    """`(paraf ulang ke-1)`: tells repeated events apart in `Riwayat`."""
+    return f" ({word} ke-{count})" if count > 0 else ""
+
+
+def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules: Rules) -> Decision:
+    mem = memory if memory.first_seen is not None else replace(memory, first_seen=now)
+    plan = _Plan(mem)
+    if mem.origin_note:
+        plan.notes.append(mem.origin_note)
+    plan.notes.extend(entry.notes)
+    plan.notes.extend(tick_notes(entry))
+
+    if mem.agenda_number:
+        plan.event(EV_RECEIVED, f"Dari {entry.text(S.SOURCE) or '-'}; petugas "
+                   f"{entry.text(S.RECEIVER) or '-'}", 0)
+    if content.complete:
+        plan.event(EV_COMPLETE, "Data dan berkas lengkap", 0)
+
+    # Rule 2: approval binds content. A tick binds the fingerprint it was first seen with;
+    # a tick taken away is forgotten, so ticking again binds the content of that moment.
+    ticked = [h for h in rules.approval_columns if entry.ticked(h)]
+    approvals = {h: fp for h, fp in mem.approvals.items() if h in ticked}
+    clear: tuple[str, ...] = ()
+    if any(fp != content.fingerprint for fp in approvals.values()):
+        clear, ticked, approvals = tuple(ticked), [], {}
+        mem = replace(mem, round=mem.round + 1)
+        plan.event(EV_REAPPROVE, "Isi berubah setelah diparaf; paraf dihapus"
+                   + _again(mem.round - 1), mem.round)
+        plan.notes.append(CONTENT_CHANGED + ".")
+    for header in ticked:
+        if header not in approvals:
+            approvals[header] = content.fingerprint
+            plan.event(header, "Dicentang" + _again(mem.round - 1, "paraf ulang"), mem.round)
+    mem = replace(mem, approvals=approvals)
+
+    post = mem.post
+    approved = content.complete and len(ticked) == len(rules.approval_columns)
+    missing = next((h for h in rules.approval_columns if h not in ticked), None)
+    unapproved = INCOMPLETE if not content.complete else waiting(missing or rules.approval_columns[-1])
+    live = post is not None and post.live
+    action: Action | None = None
+
+    if entry.ticked(S.REJECTED):
+        if post is None:
+            status = REJECTED
+            plan.event(EV_REJECTED, "Ditolak pimpinan" + _leader_note(entry), mem.round)
+        elif live:
+            action, status = Action.WITHDRAW, LIVE
+        else:
+            status = WITHDRAWN
+            plan.event(EV_WITHDRAWN, "Berita ditarik dari website (menjadi draf)"
+                       + _leader_note(entry) + _again(mem.withdrawals - 1, "penarikan"),
+                       mem.withdrawals)
+    elif post is None or not live or content.fingerprint != post.fingerprint:
+        if approved:
+            action = Action.UPDATE if live else Action.PUBLISH
+            # Until the action has run the sheet keeps what it shows (the shell writes the
+            # status that `decide` gives after the action).
+            status = FAILED if mem.publish_error else (entry.text(S.STATUS) or unapproved)
+        else:
+            status = unapproved
+            if post is not None and not live:
+                plan.notes.append("Berita sudah ditarik dari website. Tayang lagi setelah data "
+                                  "lengkap dan semua paraf dicentang.")
+            elif live:
+                plan.notes.append(f"Perubahan belum tayang; versi sebelumnya tetap di {post.url} "
+                                  "sampai semua paraf diberikan lagi.")
+    else:
+        status = LIVE
+        if not approved:
+            plan.notes.append("Paraf dicabut setelah tayang; berita tetap tayang. Untuk menarik "
+                              "berita dari website, centang 'Ditolak'.")
+
+    if live:
+        plan.event(EV_LIVE, f"Tayang di {post.url}; Nomor Arsip {mem.archive_number}", 0)
+        if mem.withdrawals:
+            plan.event(EV_LIVE, f"Tayang lagi di {post.url}" + _again(mem.withdrawals, "kembali"),
+                       f"kembali{mem.withdrawals}")
+        if mem.version > 1:
+            plan.event(EV_UPDATED, f"Isi berita diperbarui di {post.url}"
+                       + _again(mem.version - 1, "perubahan"), f"v{mem.version}")
+        if entry.ticked(S.PAPER_FILED) and action is None:
+            status = ARCHIVED
+            if mem.archived_at is None:
+                mem = replace(mem, archived_at=now)
+            plan.event(EV_ARCHIVED, f"Naskah disimpan di {mem.archive_location}", 0)
+    elif entry.ticked(S.PAPER_FILED) and post is None and not entry.ticked(S.REJECTED):
+        plan.notes.append("'Arsip Fisik' dicentang sebelum berita tayang; dicatat setelah tayang.")
+
+    if mem.publish_error:
+        plan.notes.append(mem.publish_error)
+        plan.event(EV_FAILED, mem.publish_error, f"{mem.round}.{mem.version}")
+    plan.notes.extend(content.problems)
+
+    mem = replace(mem, events=mem.events | {e.key for e in plan.events})
+    return Decision(status=status, memory=mem, cells=_cells(entry, mem, status, plan.notes),
+                    clear_ticks=clear, events=tuple(plan.events), action=action)
+
+
+def _leader_note(entry: Entry) -> str:
+    note = entry.text(S.LEADER_NOTE)
+    return f": {note}" if note else ""
+
+
+def _cells(entry: Entry, mem: Memory, status: str, notes: list[str]) -> dict[str, Any]:
+    cells: dict[str, Any] = {
+        S.AGENDA_NUMBER: mem.agenda_number,
+        S.STATUS: status,
+        S.WEBSITE_URL: mem.post.url if mem.post else "",
+        S.PUBLISHED_AT: mem.published_at,
+        S.ARCHIVE_NUMBER: mem.archive_number,
+        S.ARCHIVE_LOCATION: mem.archive_location,
+        S.ARCHIVED_AT: mem.archived_at,
+        S.SYSTEM_NOTE: "\n".join(dict.fromkeys(notes)),
+        S.ENTRY_ID: entry.entry_id,
+    }
+    if entry.text(S.RECEIVED) == "" and mem.first_seen is not None:
+        cells[S.RECEIVED] = mem.first_seen
+    return cells

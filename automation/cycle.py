@@ -1,0 +1,332 @@
+"""One cycle: read the agenda, decide per row, act through the adapters, write back once.
+
+Every outside effect is journaled in the ledger before and after, and the program cells are
+recomputed from the ledger on every cycle, so a cycle interrupted at any point is completed
+by the next one without doing anything twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from automation.core import schema as S
+from automation.core.entry import (
+    Content, Entry, document_reference, field_problems, fingerprint, locate_headers, post_slug,
+    read_rows, same_value, separate_copies, split_links,
+)
+from automation.core.numbering import archive_place, number_pattern, read_number
+from automation.core.workflow import Action, Decision, Memory, Published, decide
+from automation.media.documents import text_to_html
+from automation.ports import AdapterError, HistoryRow, MediaCheck, Post, PostRef, RowWrite
+from automation.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+# Even when the file looks unchanged, read it fully now and then: media files may have
+# changed, and a clock or file system that lies about time stamps must not hide work.
+FULL_READ_EVERY = timedelta(minutes=10)
+ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: people may read it aloud
+
+
+def new_entry_id() -> str:
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(10))
+
+
+@dataclass
+class RowSummary:
+    agenda_number: str
+    title: str
+    before: str
+    after: str
+    action: str = ""
+    url: str = ""
+
+    def line(self) -> str:
+        what = f"{self.before or '(baru)'} -> {self.after}"
+        extra = f" [{self.action}]" if self.action else ""
+        link = f" {self.url}" if self.url else ""
+        return f"{self.agenda_number or '-':>10}  {self.title[:50]:<50}  {what}{extra}{link}"
+
+
+@dataclass
+class CycleReport:
+    idle: bool = False
+    rows: int = 0
+    changed: list[RowSummary] = field(default_factory=list)
+    missed_writes: tuple[str, ...] = ()
+    write_error: str = ""
+
+
+@dataclass
+class _Resolved:
+    """What one row's content resolved to, kept for building the post."""
+
+    content: Content
+    media: MediaCheck
+    body_html: str
+
+
+class Cycle:
+    def __init__(self, ws: Workspace, now: datetime, dry_run: bool = False,
+                 stop: Callable[[], bool] = lambda: False):
+        self.ws = ws
+        self.cfg = ws.config
+        self.now = now.astimezone(self.cfg.tz)
+        self.dry_run = dry_run
+        self.stop = stop
+        self.ledger = ws.ledger
+        self._history: list[HistoryRow] | None = None
+
+    # -- the cycle ---------------------------------------------------------------------------
+    def run(self) -> CycleReport:
+        if self._idle():
+            return CycleReport(idle=True)
+        sheet = self.ws.store.read()
+        layout = locate_headers(sheet.header, self.ws.rules)
+        memories = self.ledger.memories()
+        entries = separate_copies(read_rows(sheet.rows, layout, self.ws.rules),
+                                  {k: m.agenda_number for k, m in memories.items()}, new_entry_id)
+        self.agenda_floor = self._floors(entries, S.AGENDA_NUMBER,
+                                         number_pattern(self.cfg.agenda.agenda_number_format))
+        self.archive_floor = self._floors(entries, S.ARCHIVE_NUMBER, number_pattern(
+            self.cfg.archive.number_format, klasifikasi=self.cfg.archive.klasifikasi,
+            unit=self.cfg.archive.unit))
+        report = CycleReport(rows=len(entries))
+        writes = []
+        for entry in entries:
+            if self.stop():
+                log.info("stop requested: leaving the remaining rows for the next cycle")
+                break
+            write, summary = self._handle(entry, memories.get(entry.entry_id))
+            if write.cells:
+                writes.append(write)
+            if summary:
+                report.changed.append(summary)
+        if not self.dry_run:
+            self._write_back(writes, sheet.version, report)
+        return report
+
+    def _idle(self) -> bool:
+        """Nothing to do when the agenda is as we left it and nothing waits (no read at all)."""
+        version = self.ws.store.version()
+        last_full = self.ledger.meta("last_full_read")
+        if (self.dry_run or version is None or version != self.ledger.meta("agenda_version")
+                or self.ledger.meta("retry_pending") or self.ledger.unwritten_events()
+                or not last_full or self.now - datetime.fromisoformat(last_full) >= FULL_READ_EVERY):
+            return False
+        return True
+
+    def _write_back(self, writes: list[RowWrite], read_version: str, report: CycleReport) -> None:
+        outbox = self.ledger.unwritten_events()
+        try:
+            result = self.ws.store.write(writes, [row for _, _, row in outbox])
+        except AdapterError as err:
+            # Nothing is lost: cells are recomputed and events stay queued for the next cycle.
+            log.warning("write-back postponed: %s", err)
+            report.write_error = str(err)
+            self.ledger.set_meta("agenda_version", None)
+            return
+        self.ledger.mark_written([(eid, key) for eid, key, _ in outbox])
+        report.missed_writes = result.missed
+        if result.missed:
+            log.warning("rows moved or vanished before writing, retried next cycle: %s",
+                        ", ".join(result.missed))
+        self.ledger.set_meta("agenda_version", None if result.missed else result.version)
+        self.ledger.set_meta("last_full_read", self.now.isoformat())
+        self.ledger.set_meta("retry_pending", "1" if any(
+            s.after == "Gagal Tayang" for s in report.changed) or self._failing() else None)
+
+    def _failing(self) -> bool:
+        return any(m.publish_error for m in self.ledger.memories().values())
+
+    # -- one row -----------------------------------------------------------------------------
+    def _handle(self, entry: Entry, remembered: Memory | None) -> tuple[RowWrite, RowSummary | None]:
+        entry_id = entry.entry_id or new_entry_id()
+        is_new_id = not entry.entry_id
+        entry = replace(entry, entry_id=entry_id)
+        if remembered is None:
+            remembered = self._first_sight(entry)
+        memory = self._numbered(entry, remembered)
+        resolved = self._resolve(entry)
+
+        decision = decide(entry, memory, resolved.content, self.now, self.ws.rules)
+        self._remember(entry_id, remembered, decision)
+        action = decision.action
+        if action is not None and not self.dry_run:
+            after = self._act(entry, decision, resolved)
+            decision = decide(entry, after, resolved.content, self.now, self.ws.rules)
+            self._remember(entry_id, after, decision)
+
+        cells = {h: v for h, v in decision.cells.items()}
+        cells.update({h: False for h in decision.clear_ticks})
+        cells = {h: self._sheet_value(v) for h, v in cells.items()
+                 if not same_value(entry.cells.get(h), self._sheet_value(v))}
+        match = ({h: entry.text(h) for h in (S.TITLE, S.SOURCE, S.RECEIVER)} if is_new_id else None)
+        write = RowWrite(entry_id, entry.row, cells, match)
+
+        before = entry.text(S.STATUS)
+        summary = None
+        if cells or action or decision.events:
+            summary = RowSummary(decision.memory.agenda_number, entry.title, before,
+                                 decision.status, action.value if action else "",
+                                 decision.memory.post.url if decision.memory.post else "")
+            log.info("%s %s: %s -> %s%s", decision.memory.agenda_number or "-", entry_id,
+                     before or "(new)", decision.status, f" [{action.value}]" if action else "")
+        return write, summary
+
+    def _remember(self, entry_id: str, before: Memory, decision: Decision) -> None:
+        if decision.memory != before or decision.events:
+            self.ledger.remember(entry_id, decision.memory, decision.events, self.now)
+
+    def _sheet_value(self, value: Any) -> Any:
+        """Times go to the sheet as its own date-times, in the office time zone."""
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(self.cfg.tz).replace(tzinfo=None, microsecond=0)
+        return value
+
+    def _resolve(self, entry: Entry) -> _Resolved:
+        problems = field_problems(entry, self.ws.rules)
+        links = split_links(entry.text(S.MEDIA))
+        media = self.ws.media.collect(links) if links else MediaCheck((), ())
+        problems += media.problems
+        naskah = entry.text(S.TEXT)
+        reference = document_reference(naskah)
+        document_fp, body = "", text_to_html(naskah)
+        if reference:
+            document = self.ws.media.read_document(reference)
+            problems += document.problems
+            document_fp, body = document.fingerprint, document.html
+        digest = fingerprint(entry, document_fp, [(f.name, f.sha256) for f in media.files])
+        return _Resolved(Content(digest, tuple(problems)), media, body)
+
+    # -- memory: first sight, recovery and numbers ---------------------------------------------
+    def _first_sight(self, entry: Entry) -> Memory:
+        """A row the ledger does not know: new, a copy, or known before a lost ledger."""
+        if entry.copied_from is not None:
+            return Memory(origin_note=(
+                f"Baris ini salinan baris {entry.copied_from} (ID Sistem sama); diberi ID Sistem "
+                "baru dan diperlakukan sebagai berita baru. Paraf yang ikut tersalin tidak berlaku."),
+                approvals={})
+        if not entry.entry_id or not any(entry.text(h) for h in S.PROGRAM_HEADERS if h != S.ENTRY_ID):
+            return Memory()
+        return self._recover(entry)
+
+    def _recover(self, entry: Entry) -> Memory:
+        """Rebuild what the ledger lost from the sheet, the website and `Riwayat`."""
+        log.warning("row %s (ID %s) is not in the ledger: recovering from sheet and website",
+                    entry.row, entry.entry_id)
+        memory = Memory(agenda_number=entry.agenda_number, first_seen=self._aware(entry.received))
+        ref = self.ws.publisher.find(entry.entry_id)
+        if ref is not None:
+            published = self._aware(entry.cells.get(S.PUBLISHED_AT)) or self.now
+            memory = replace(memory, slug=ref.slug, post=_published(ref), version=1,
+                             first_published_at=published, published_at=published,
+                             archive_number=entry.text(S.ARCHIVE_NUMBER),
+                             archive_location=entry.text(S.ARCHIVE_LOCATION),
+                             archived_at=self._aware(entry.cells.get(S.ARCHIVED_AT)))
+            if not memory.archive_number:
+                memory = self._archive(memory, published)
+        if self._history is None:
+            self._history = self.ws.store.history()
+        seen = [h for h in self._history if h.entry_id == entry.entry_id]
+        if seen:
+            self.ledger.adopt_events(entry.entry_id, seen)
+            # Events of the first round that the sheet already shows are not written again.
+            once = {S.PARAF_KADIS, S.PARAF_KABID, *self.ws.rules.approval_columns}
+            keys = {f"{h.event}#{0 if h.event not in once else 1}" for h in seen}
+            memory = replace(memory, events=frozenset(keys))
+        return memory
+
+    def _aware(self, value: Any) -> datetime | None:
+        return value.replace(tzinfo=self.cfg.tz) if isinstance(value, datetime) else None
+
+    def _numbered(self, entry: Entry, memory: Memory) -> Memory:
+        """`No. Agenda` is given when a row is first seen with a title."""
+        if memory.agenda_number or not entry.title or self.dry_run:
+            return memory
+        year = self.now.year
+        nomor = self.ledger.allocate("agenda", year, self.agenda_floor.get(year, 0))
+        number = self.cfg.agenda.agenda_number_format.format(nomor=nomor, tahun=year)
+        return replace(memory, agenda_number=number)
+
+    def _archive(self, memory: Memory, when: datetime) -> Memory:
+        when = when.astimezone(self.cfg.tz)
+        nomor = self.ledger.allocate("archive", when.year, self.archive_floor.get(when.year, 0))
+        number, location = archive_place(self.cfg.archive, nomor, when.year, when.month)
+        return replace(memory, archive_number=number, archive_location=location)
+
+    @staticmethod
+    def _floors(entries: list[Entry], header: str, pattern) -> dict[int, int]:
+        """Highest running number per year already in the sheet: numbering continues above it."""
+        floors: dict[int, int] = {}
+        for entry in entries:
+            if entry.copied_from is None:
+                found = read_number(pattern, entry.text(header))
+                if found:
+                    floors[found[0]] = max(floors.get(found[0], 0), found[1])
+        return floors
+
+    # -- acting on the website -----------------------------------------------------------------
+    def _act(self, entry: Entry, decision: Decision, resolved: _Resolved) -> Memory:
+        memory = decision.memory
+        action = decision.action
+        if not memory.slug:
+            # Chosen once and saved before any call, so a retry looks for the same post.
+            memory = replace(memory, slug=post_slug(entry.title, entry.entry_id))
+            self.ledger.remember(entry.entry_id, memory, (), self.now)
+        seq = self.ledger.begin(entry.entry_id, action.value, memory.slug, self.now)
+        try:
+            existing = _ref(entry.entry_id, memory.post) or self.ws.publisher.find(entry.entry_id)
+            if action is Action.WITHDRAW:
+                ref = self.ws.publisher.withdraw(existing)
+            else:
+                ref = self.ws.publisher.publish(self._post(entry, memory, resolved), existing)
+        except Exception as err:  # one row's failure never stops the cycle
+            note = err.note if isinstance(err, AdapterError) else (
+                f"Kesalahan program: {type(err).__name__}. Administrator perlu memeriksa log.")
+            log.error("%s %s failed for %s: %s", action.value, memory.slug, entry.entry_id, err,
+                      exc_info=not isinstance(err, AdapterError))
+            self.ledger.finish(seq, f"failed: {err}", self.now)
+            verb = "menarik" if action is Action.WITHDRAW else "menayangkan"
+            return replace(memory, publish_error=(
+                f"Gagal {verb} berita: {note} Program mencoba lagi pada siklus berikutnya."))
+        with self.ledger.transaction():
+            if action is Action.WITHDRAW:
+                memory = replace(memory, post=_published(ref), withdrawals=memory.withdrawals + 1,
+                                 publish_error="")
+            else:
+                changed = memory.post is None or memory.post.fingerprint != ref.fingerprint
+                memory = replace(memory, post=_published(ref), publish_error="",
+                                 first_published_at=memory.first_published_at or self.now,
+                                 published_at=self.now,
+                                 version=memory.version + (1 if changed else 0))
+                if not memory.archive_number:
+                    memory = self._archive(memory, self.now)
+            self.ledger.remember(entry.entry_id, memory, (), self.now)
+            self.ledger.finish(seq, "done", self.now)
+        return memory
+
+    def _post(self, entry: Entry, memory: Memory, resolved: _Resolved) -> Post:
+        return Post(
+            entry_id=entry.entry_id, slug=memory.slug, title=entry.title,
+            body_html=resolved.body_html, news_type=entry.text(S.NEWS_TYPE),
+            source=entry.text(S.SOURCE), caption=entry.text(S.CAPTION),
+            media=resolved.media.files, published_at=memory.first_published_at or self.now,
+            agenda_number=memory.agenda_number, fingerprint=resolved.content.fingerprint,
+        )
+
+
+def _published(ref: PostRef) -> Published:
+    return Published(slug=ref.slug, post_id=ref.post_id, url=ref.url, fingerprint=ref.fingerprint,
+                     live=ref.live)
+
+
+def _ref(entry_id: str, post: Published | None) -> PostRef | None:
+    if post is None:
+        return None
+    return PostRef(entry_id=entry_id, slug=post.slug, url=post.url, post_id=post.post_id,
+                   fingerprint=post.fingerprint, live=post.live)

@@ -1,0 +1,177 @@
+"""The local ledger (SQLite in `state_dir`): what the program remembers between cycles.
+
+Per entry: its memory (agenda number, approval fingerprints, the post, archive number...).
+Beside it: an outbox of `Riwayat` events not yet written to the sheet, the running
+numbers per year, a journal of every outside effect (intent before, outcome after), and
+cached facts about media files.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from automation.core.workflow import Event, Memory, Published
+from automation.ports import HistoryRow
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (entry_id TEXT PRIMARY KEY, memory TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    entry_id TEXT NOT NULL, key TEXT NOT NULL, at TEXT NOT NULL, agenda_number TEXT NOT NULL,
+    name TEXT NOT NULL, detail TEXT NOT NULL, written INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (entry_id, key));
+CREATE INDEX IF NOT EXISTS events_unwritten ON events (written) WHERE written = 0;
+CREATE TABLE IF NOT EXISTS counters (kind TEXT, year INTEGER, last INTEGER NOT NULL,
+    PRIMARY KEY (kind, year));
+CREATE TABLE IF NOT EXISTS journal (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, entry_id TEXT NOT NULL, action TEXT NOT NULL,
+    slug TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, outcome TEXT);
+CREATE TABLE IF NOT EXISTS file_facts (key TEXT PRIMARY KEY, facts TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+_TIMES = ("first_seen", "first_published_at", "published_at", "archived_at")
+
+
+def _dump(memory: Memory) -> str:
+    data = asdict(memory)
+    for key in _TIMES:
+        data[key] = data[key].isoformat() if data[key] else None
+    data["events"] = sorted(memory.events)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _load(text: str) -> Memory:
+    data = json.loads(text)
+    for key in _TIMES:
+        data[key] = datetime.fromisoformat(data[key]) if data[key] else None
+    data["post"] = Published(**data["post"]) if data["post"] else None
+    data["events"] = frozenset(data["events"])
+    return Memory(**data)
+
+
+class Ledger:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        # Autocommit mode: every statement outside `transaction()` commits by itself.
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+        self._depth = 0
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing; nested uses join the outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    # -- entries ------------------------------------------------------------------------------
+    def memories(self) -> dict[str, Memory]:
+        return {eid: _load(text) for eid, text in self.db.execute("SELECT entry_id, memory FROM entries")}
+
+    def remember(self, entry_id: str, memory: Memory, events: Sequence[Event], at: datetime) -> None:
+        """Save the memory and queue its new events for `Riwayat`, together."""
+        with self.transaction():
+            self.db.execute("INSERT INTO entries VALUES (?, ?) ON CONFLICT(entry_id) DO UPDATE "
+                            "SET memory = excluded.memory", (entry_id, _dump(memory)))
+            for event in events:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO events (entry_id, key, at, agenda_number, name, detail) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (entry_id, event.key, at.isoformat(), memory.agenda_number,
+                     event.name, event.detail))
+
+    # -- the Riwayat outbox --------------------------------------------------------------------
+    def unwritten_events(self) -> list[tuple[str, str, HistoryRow]]:
+        rows = self.db.execute("SELECT entry_id, key, at, agenda_number, name, detail FROM events "
+                               "WHERE written = 0 ORDER BY at, rowid")
+        return [(eid, key, HistoryRow(datetime.fromisoformat(at), eid, number, name, detail))
+                for eid, key, at, number, name, detail in rows]
+
+    def mark_written(self, keys: Sequence[tuple[str, str]]) -> None:
+        with self.transaction():
+            self.db.executemany("UPDATE events SET written = 1 WHERE entry_id = ? AND key = ?", keys)
+
+    def adopt_events(self, entry_id: str, rows: Sequence[HistoryRow]) -> None:
+        """Events found in the sheet's `Riwayat` (a lost ledger): known and written."""
+        with self.transaction():
+            for n, row in enumerate(rows):
+                self.db.execute(
+                    "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, 1)",
+                    (entry_id, f"{row.event}#sheet{n}", row.at.isoformat() if isinstance(row.at, datetime)
+                     else str(row.at), row.agenda_number, row.event, row.detail))
+
+    def events(self) -> list[tuple[str, HistoryRow]]:
+        """Every event recorded (for the monthly recap)."""
+        rows = self.db.execute("SELECT entry_id, at, agenda_number, name, detail FROM events ORDER BY at")
+        return [(eid, HistoryRow(datetime.fromisoformat(at), eid, number, name, detail))
+                for eid, at, number, name, detail in rows]
+
+    # -- numbers -------------------------------------------------------------------------------
+    def allocate(self, kind: str, year: int, floor: int = 0) -> int:
+        """The next running number of `kind` in `year`; never below `floor` + 1, never reused."""
+        with self.transaction():
+            row = self.db.execute("SELECT last FROM counters WHERE kind = ? AND year = ?",
+                                  (kind, year)).fetchone()
+            number = max(row[0] if row else 0, floor) + 1
+            self.db.execute("INSERT INTO counters VALUES (?, ?, ?) ON CONFLICT(kind, year) "
+                            "DO UPDATE SET last = excluded.last", (kind, year, number))
+        return number
+
+    # -- the journal of outside effects --------------------------------------------------------
+    def begin(self, entry_id: str, action: str, slug: str, at: datetime) -> int:
+        cur = self.db.execute("INSERT INTO journal (entry_id, action, slug, started_at) "
+                              "VALUES (?, ?, ?, ?)", (entry_id, action, slug, at.isoformat()))
+        return int(cur.lastrowid)
+
+    def finish(self, seq: int, outcome: str, at: datetime) -> None:
+        self.db.execute("UPDATE journal SET finished_at = ?, outcome = ? WHERE seq = ?",
+                        (at.isoformat(), outcome, seq))
+
+    def unfinished(self) -> list[tuple[int, str, str, str]]:
+        return list(self.db.execute("SELECT seq, entry_id, action, slug FROM journal "
+                                    "WHERE finished_at IS NULL"))
+
+    # -- small things --------------------------------------------------------------------------
+    def get(self, key: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT facts FROM file_facts WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put(self, key: str, facts: dict[str, Any]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO file_facts VALUES (?, ?)", (key, json.dumps(facts)))
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        if value is None:
+            self.db.execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))

@@ -1,0 +1,380 @@
+"""Media and documents from a folder on the office server (`media.backend = "local"`).
+
+Staff write paths relative to the media folder (`foto/rapat.jpg`, or a folder such as
+`2026-11-27 rapat/`). Nothing outside that folder is ever read: a link that resolves
+elsewhere (`../`, an absolute path, a symlink pointing out) is refused with a note.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+from pathlib import Path, PureWindowsPath
+from typing import Any, Sequence
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from PIL import Image
+
+from automation.media.documents import (
+    SUPPORTED_DOCUMENTS,
+    document_suffix,
+    document_to_html,
+    sniff_media,
+    unsupported_document_note,
+)
+from automation.ports import Document, FileFactsCache, MediaCheck, MediaFile
+
+MIB = 1024 * 1024
+CHUNK = MIB  # files are hashed in 1 MiB reads
+
+# A folder link takes the files with these extensions; each is still checked by content.
+MEDIA_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".mp4", ".m4v", ".mov", ".webm")
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".webm")
+PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+
+MEDIA = "Berkas media"
+DOCUMENT = "Berkas naskah"
+
+NO_LINKS = ("Tautan Media kosong. Tulis jalur foto atau video di folder media, "
+            "misalnya 'foto/rapat.jpg'.")
+FOLDER_UNAVAILABLE = ("Folder media di server tidak dapat dibuka. Hubungi administrator "
+                      "untuk memeriksa pengaturan media.base_dir.")
+NOT_MEDIA = ("Berkas '{}' bukan foto atau video yang sah (isi berkas tidak dikenali). "
+             "Gunakan foto JPEG/PNG/WebP atau video MP4/MOV/WebM.")
+CORRUPT_PHOTO = ("Foto '{}' rusak atau tidak utuh (mungkin terpotong saat disalin). "
+                 "Salin ulang foto aslinya ke folder media.")
+
+
+class _Problem(Exception):
+    """A link or file that cannot be used; `note` is the Indonesian text for the row."""
+
+    def __init__(self, note: str):
+        super().__init__(note)
+        self.note = note
+
+
+class LocalFolder:
+    """`MediaSource` reading photos, videos and documents under `base_dir`."""
+
+    def __init__(self, base_dir: Path, max_file_mb: int, cache: FileFactsCache | None = None):
+        self.base_dir = Path(base_dir)
+        self.max_file_mb = max_file_mb
+        self.cache = cache
+
+    # --- MediaSource ----------------------------------------------------------------
+
+    def collect(self, links: Sequence[str]) -> MediaCheck:
+        wanted = list(dict.fromkeys(filter(None, (_clean(link) for link in links))))
+        if not wanted:
+            return MediaCheck((), (NO_LINKS,))
+        try:
+            base = self._base()
+        except _Problem as problem:
+            return MediaCheck((), (problem.note,))
+
+        problems: list[str] = []
+        candidates: list[tuple[str, Path, os.stat_result]] = []
+        for link in wanted:
+            try:
+                if _is_web_link(link):
+                    raise _Problem(
+                        f"Tautan '{link}' tidak dapat dipakai: konfigurasi kantor ini membaca "
+                        'media dari folder lokal (media.backend = "local"). Unduh berkasnya, '
+                        "simpan di folder media, lalu tulis jalurnya, misalnya 'foto/rapat.jpg'."
+                    )
+                path, info = self._locate(base, MEDIA, link, _link_path(MEDIA, link))
+                if stat.S_ISDIR(info.st_mode):
+                    candidates += self._folder_media(base, link, path, problems)
+                else:
+                    candidates.append((link, path, info))
+            except _Problem as problem:
+                problems.append(problem.note)
+
+        files: list[MediaFile] = []
+        seen: set[Path] = set()
+        for shown, path, info in candidates:
+            if path in seen:  # the same file linked twice, or also inside a linked folder
+                continue
+            seen.add(path)
+            try:
+                files.append(self._media_file(shown, path, info))
+            except _Problem as problem:
+                problems.append(problem.note)
+        return MediaCheck(tuple(files), tuple(dict.fromkeys(problems)))
+
+    def read_document(self, reference: str) -> Document:
+        shown = _clean(reference)
+        try:
+            data = self._document_bytes(shown)
+            body = document_to_html(shown, data)
+        except _Problem as problem:
+            return Document("", "", (problem.note,))
+        except ValueError as error:  # document_to_html's Indonesian note
+            return Document("", "", (str(error),))
+        return Document(body, hashlib.sha256(data).hexdigest(), ())
+
+    def check(self) -> list[str]:
+        where = self.base_dir
+        try:
+            info = where.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            return [f"Media folder {where} does not exist. Create it, or set media.base_dir "
+                    "in the config to the folder where staff put photos and videos."]
+        except OSError as error:
+            return [_inaccessible(where, error)]
+        if not stat.S_ISDIR(info.st_mode):
+            return [f"Media folder {where} is a file, not a folder. Set media.base_dir in the "
+                    "config to the folder where staff put photos and videos."]
+        try:
+            with os.scandir(where) as entries:
+                next(entries, None)
+        except OSError as error:
+            return [_inaccessible(where, error)]
+        return []
+
+    # --- locating files ---------------------------------------------------------------
+
+    def _base(self) -> Path:
+        try:
+            base = self.base_dir.resolve()
+            if base.is_dir():
+                return base
+        except (OSError, RuntimeError):
+            pass
+        raise _Problem(FOLDER_UNAVAILABLE)
+
+    def _locate(self, base: Path, noun: str, shown: str,
+                raw: Path) -> tuple[Path, os.stat_result]:
+        """The resolved path (symlinks followed) and its stat, if it lies inside `base`."""
+        try:
+            path = (base / raw).resolve()
+        except (OSError, RuntimeError, ValueError):  # symlink loop, NUL byte, bad name
+            raise _Problem(_missing(noun, shown)) from None
+        if not path.is_relative_to(base):
+            raise _Problem(_outside(noun, shown))
+        try:
+            return path, path.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            raise _Problem(_missing(noun, shown)) from None
+        except OSError:
+            raise _Problem(_unreadable(noun, shown)) from None
+
+    def _folder_media(self, base: Path, shown: str, folder: Path,
+                      problems: list[str]) -> list[tuple[str, Path, os.stat_result]]:
+        """Photos and videos directly in `folder`, in natural name order; hidden files,
+        subfolders and other files are skipped silently."""
+        try:
+            with os.scandir(folder) as listing:
+                entries = [entry for entry in listing
+                           if document_suffix(entry.name) in MEDIA_SUFFIXES and not _hidden(entry)]
+        except OSError:
+            raise _Problem(f"Folder '{shown}' tidak dapat dibaca oleh program. Minta "
+                           "administrator memeriksa izin foldernya.") from None
+        prefix = shown.rstrip("/\\")
+        found, refused = [], []
+        for entry in sorted(entries, key=lambda entry: _natural_key(entry.name)):
+            entry_shown = f"{prefix}/{entry.name}"
+            try:
+                path, info = self._locate(base, MEDIA, entry_shown, Path(entry.path))
+            except _Problem as problem:  # e.g. a symlink pointing out of the media folder
+                refused.append(problem.note)
+                continue
+            if not stat.S_ISDIR(info.st_mode):
+                found.append((entry_shown, path, info))
+        if not found and not refused:
+            raise _Problem(f"Folder '{shown}' tidak berisi foto atau video. Isi foldernya, "
+                           "atau tulis jalur berkasnya langsung.")
+        problems += refused
+        return found
+
+    # --- checking media -----------------------------------------------------------------
+
+    def _media_file(self, shown: str, path: Path, info: os.stat_result) -> MediaFile:
+        if not stat.S_ISREG(info.st_mode):
+            raise _Problem(f"'{shown}' bukan berkas foto atau video. Tulis jalur berkasnya.")
+        if info.st_size == 0:
+            raise _Problem(_empty(MEDIA, shown))
+        if info.st_size > self.max_file_mb * MIB:
+            fix = ("Perkecil atau potong videonya." if document_suffix(shown) in VIDEO_SUFFIXES
+                   else "Perkecil ukuran berkasnya.")
+            raise _Problem(self._too_large("Berkas", shown, info.st_size, fix))
+        facts = self._facts(shown, path, info)
+        if facts["verdict"] == "not_media":
+            raise _Problem(NOT_MEDIA.format(shown))
+        if facts["verdict"] == "corrupt_photo":
+            raise _Problem(CORRUPT_PHOTO.format(shown))
+        return MediaFile(name=path.name, path=path, kind=facts["kind"], mime=facts["mime"],
+                         size=info.st_size, sha256=facts["sha256"])
+
+    def _facts(self, shown: str, path: Path, info: os.stat_result) -> dict[str, Any]:
+        """Verdict, hash and type of a file, read from it only when it is new or changed."""
+        key = f"{path}|{info.st_size}|{info.st_mtime_ns}"
+        facts = self.cache.get(key) if self.cache is not None else None
+        if _usable(facts):
+            return facts
+        try:
+            facts = _examine(path)
+        except OSError:  # not cached: it may well be readable next cycle
+            raise _Problem(_unreadable(MEDIA, shown)) from None
+        if self.cache is not None:
+            self.cache.put(key, facts)
+        return facts
+
+    def _too_large(self, noun: str, shown: str, size: int, fix: str) -> str:
+        return (f"{noun} '{shown}' berukuran {_megabytes(size)} MB, melebihi batas "
+                f"{self.max_file_mb} MB. {fix}")
+
+    # --- documents --------------------------------------------------------------------
+
+    def _document_bytes(self, shown: str) -> bytes:
+        if not shown:
+            raise _Problem("Naskah Berita kosong. Tempel teksnya atau tulis jalur berkas naskah.")
+        if _is_web_link(shown):
+            raise _Problem(
+                f"Naskah Berita '{shown}' berupa tautan web, padahal konfigurasi kantor ini "
+                'membaca berkas dari folder media lokal (media.backend = "local"). Simpan '
+                "naskahnya (.docx, .txt, .md atau .html) di folder media lalu tulis jalurnya, "
+                "atau tempel teksnya langsung di kolom Naskah Berita."
+            )
+        path, info = self._locate(self._base(), DOCUMENT, shown, _link_path(DOCUMENT, shown))
+        if stat.S_ISDIR(info.st_mode):
+            raise _Problem(f"'{shown}' adalah folder, bukan berkas naskah. Tulis jalur berkas "
+                           "naskahnya, misalnya 'naskah/rapat.docx'.")
+        if document_suffix(shown) not in SUPPORTED_DOCUMENTS:
+            raise _Problem(unsupported_document_note(shown))
+        if info.st_size == 0:
+            raise _Problem(_empty(DOCUMENT, shown))
+        if info.st_size > self.max_file_mb * MIB:
+            fix = "Perkecil berkasnya, misalnya kompres gambar di dalamnya."
+            raise _Problem(self._too_large(DOCUMENT, shown, info.st_size, fix))
+        try:
+            return path.read_bytes()
+        except OSError:
+            raise _Problem(_unreadable(DOCUMENT, shown)) from None
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _clean(link: str) -> str:
+    """Trimmed link; Windows' "Copy as path" wraps the path in double quotes."""
+    link = link.strip()
+    if len(link) >= 2 and link[0] == link[-1] and link[0] in "\"'":
+        link = link[1:-1].strip()
+    return link
+
+
+def _is_web_link(link: str) -> bool:
+    return link.lower().startswith(("http://", "https://"))
+
+
+def _link_path(noun: str, link: str) -> Path:
+    """The path a link names, not yet resolved against the media folder."""
+    if link.lower().startswith("file:"):
+        parts = urlsplit(link)
+        path = parts.path
+        if parts.netloc and parts.netloc.lower() != "localhost":
+            path = f"//{parts.netloc}{path}"  # a UNC share: file://server/share/x.jpg
+        return Path(url2pathname(path))
+    if os.name != "nt":
+        # Staff on Windows PCs write `D:\foto\a.jpg` or `foto\a.jpg` even when the server
+        # runs Linux: a drive or share can never be inside the media folder, and
+        # backslashes are taken as separators (so `..\..\` is caught like `../../`).
+        if PureWindowsPath(link).drive:
+            raise _Problem(_outside(noun, link))
+        link = link.replace("\\", "/")
+    return Path(link)
+
+
+def _hidden(entry: os.DirEntry) -> bool:
+    if entry.name.startswith("."):
+        return True
+    if os.name != "nt":
+        return False
+    try:  # Windows marks hidden files (Thumbs.db, desktop.ini) with an attribute
+        return bool(entry.stat().st_file_attributes & stat.FILE_ATTRIBUTE_HIDDEN)
+    except OSError:
+        return False
+
+
+def _natural_key(name: str) -> tuple[list[Any], str]:
+    """`foto2` before `foto10`, ignoring case; the raw name breaks ties."""
+    parts = re.split(r"(\d+)", name.casefold())
+    # re.split with a group alternates text, number, text, ...: odd positions are numbers.
+    return [int(part) if index % 2 else part for index, part in enumerate(parts)], name
+
+
+def _examine(path: Path) -> dict[str, Any]:
+    """Read the file once: its signature, its sha256 and, for photos, a full decode."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        head = stream.read(CHUNK)
+        sniffed = sniff_media(head)
+        if sniffed is None:
+            return {"verdict": "not_media"}
+        digest.update(head)
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+    kind, mime = sniffed
+    if kind == "photo" and not _photo_is_sound(path, PILLOW_FORMATS[mime]):
+        return {"verdict": "corrupt_photo"}
+    return {"verdict": "ok", "sha256": digest.hexdigest(), "kind": kind, "mime": mime}
+
+
+def _photo_is_sound(path: Path, pillow_format: str) -> bool:
+    try:
+        # Only the decoder matching the signature may open it.
+        with Image.open(path, formats=[pillow_format]) as image:
+            image.verify()  # structure and checksums (PNG CRCs)
+        # verify() does not decode JPEG/WebP data, so a truncated JPEG passes it; loading
+        # the pixels does not (verify() leaves the image unusable, hence the reopen).
+        with Image.open(path, formats=[pillow_format]) as image:
+            image.load()
+    except Exception:  # Pillow raises many types for malformed data (OSError, SyntaxError, ...)
+        return False
+    return True
+
+
+def _usable(facts: dict[str, Any] | None) -> bool:
+    """Whether cached facts are complete; anything else is treated as not cached."""
+    if not isinstance(facts, dict):
+        return False
+    if facts.get("verdict") == "ok":
+        return (facts.get("kind") in ("photo", "video") and isinstance(facts.get("mime"), str)
+                and isinstance(facts.get("sha256"), str))
+    return facts.get("verdict") in ("not_media", "corrupt_photo")
+
+
+def _megabytes(size: int) -> str:
+    """Size in MB the Indonesian way (`1,5`, `250`), rounded up so it never equals the limit."""
+    tenths = -(-size * 10 // MIB)  # ceiling division, exact in integers
+    whole, fraction = divmod(tenths, 10)
+    return f"{whole},{fraction}" if fraction else str(whole)
+
+
+def _missing(noun: str, shown: str) -> str:
+    return f"{noun} '{shown}' tidak ditemukan di folder media. Periksa nama dan lokasinya."
+
+
+def _outside(noun: str, shown: str) -> str:
+    return (f"{noun} '{shown}' berada di luar folder media sehingga tidak boleh dipakai. "
+            "Simpan berkasnya di dalam folder media lalu tulis jalurnya, misalnya "
+            "'foto/rapat.jpg'.")
+
+
+def _unreadable(noun: str, shown: str) -> str:
+    return (f"{noun} '{shown}' tidak dapat dibaca oleh program (izin akses ditolak atau "
+            "sedang dipakai aplikasi lain). Tutup aplikasi itu atau minta administrator "
+            "memeriksa izin berkas, lalu coba lagi.")
+
+
+def _empty(noun: str, shown: str) -> str:
+    return f"{noun} '{shown}' kosong (0 byte). Salin ulang berkas aslinya ke folder media."
+
+
+def _inaccessible(where: Path, error: OSError) -> str:
+    return (f"Media folder {where} cannot be read ({error.strerror or error}). Give the "
+            "account that runs the program read access to it.")

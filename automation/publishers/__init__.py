@@ -1,0 +1,1 @@
+"""Publishers: adapters that put approved posts on a website."""

@@ -1,0 +1,195 @@
+"""The Buku Agenda template: built from the schema, and the committed file is current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zipfile import ZipFile
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from automation.agenda.template import LAST_ROW, LISTS_SHEET, main, write_template
+from automation.config import DEFAULT_NEWS_TYPES
+from automation.core import workflow as W
+from automation.core.schema import (
+    DATE_HEADERS, DATETIME_FORMAT, ENTRY_ID, HISTORY_HEADERS, HISTORY_SHEET, Kind, Role,
+    agenda_columns, tick_headers,
+)
+
+COMMITTED = Path(__file__).resolve().parents[1] / "sheets_templates" / "buku_agenda_press_release.xlsx"
+DEFAULT_APPROVALS = ("Paraf Kadis", "Paraf Kabid")
+# openpyxl stamps these with the clock and its own version; write_template pins the times,
+# but the comparison stays about the template's content, not its metadata.
+METADATA = {"docProps/core.xml", "docProps/app.xml"}
+
+
+def members(path: Path) -> dict[str, bytes]:
+    with ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist() if name not in METADATA}
+
+
+def letters(ws) -> dict[str, str]:
+    return {cell.value: cell.column_letter for cell in ws[1]}
+
+
+def tick_validations(ws) -> list:
+    return [dv for dv in ws.data_validations.dataValidation if dv.formula1 == '"TRUE,FALSE"']
+
+
+@pytest.fixture(scope="module")
+def default_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "agenda.xlsx"
+    write_template(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def wb(default_path):
+    return load_workbook(default_path)
+
+
+@pytest.fixture(scope="module")
+def ws(wb):
+    return wb["Buku Agenda"]
+
+
+# --- the committed file ----------------------------------------------------------------------
+
+def test_committed_template_is_current(default_path):
+    stale = "sheets_templates/buku_agenda_press_release.xlsx is out of date; run `make template`"
+    assert COMMITTED.exists(), stale
+    committed, generated = members(COMMITTED), members(default_path)
+    assert sorted(committed) == sorted(generated), stale
+    changed = [name for name in generated if committed[name] != generated[name]]
+    assert not changed, f"{stale} (differs in {', '.join(changed)})"
+
+
+def test_output_is_byte_for_byte_repeatable(tmp_path, default_path):
+    again = tmp_path / "again.xlsx"
+    write_template(again)
+    assert again.read_bytes() == default_path.read_bytes()
+
+
+def test_cli_writes_the_default_template(tmp_path, default_path, capsys):
+    out = tmp_path / "cli.xlsx"
+    assert main([str(out)]) == 0
+    assert out.read_bytes() == default_path.read_bytes()
+    assert main([]) == 2
+    assert "usage" in capsys.readouterr().err
+
+
+# --- the agenda sheet ------------------------------------------------------------------------
+
+def test_sheets_in_order_and_helper_hidden(wb):
+    assert wb.sheetnames == ["Buku Agenda", HISTORY_SHEET, LISTS_SHEET]
+    assert wb["Buku Agenda"].sheet_state == "visible"
+    assert wb[LISTS_SHEET].sheet_state == "hidden"
+
+
+def test_header_row_is_exactly_the_schema(ws):
+    expected = [c.header for c in agenda_columns(DEFAULT_APPROVALS)]
+    assert [cell.value for cell in ws[1]] == expected
+    assert ws.max_row == 1                      # a single header row, no data rows
+    assert ws.freeze_panes == "D2"              # header and up to Judul Berita stay in view
+    assert ws.auto_filter.ref == f"A1:{get_column_letter(len(expected))}1"
+
+
+def test_header_comments_widths_and_hidden_id(ws):
+    for i, column in enumerate(agenda_columns(DEFAULT_APPROVALS), start=1):
+        cell = ws.cell(row=1, column=i)
+        dim = ws.column_dimensions[cell.column_letter]
+        assert cell.font.bold
+        assert cell.comment.text == column.help
+        assert dim.width == column.width
+        assert dim.hidden == (column.header == ENTRY_ID)
+
+
+def test_role_colours(ws):
+    fills = {role: set() for role in Role}
+    for column, cell in zip(agenda_columns(DEFAULT_APPROVALS), ws[1]):
+        fills[column.role].add(cell.fill.fgColor.rgb)
+        data_fill = ws.column_dimensions[cell.column_letter].fill
+        # Program columns are shaded below the header too, so rows added later are grey.
+        assert (data_fill.fill_type == "solid") == (column.role is Role.PROGRAM)
+    assert all(len(colours) == 1 for colours in fills.values())
+    assert len(set.union(*fills.values())) == 3
+
+
+def test_tick_columns_have_the_true_false_list(ws):
+    at = letters(ws)
+    (dv,) = tick_validations(ws)
+    for header in tick_headers(DEFAULT_APPROVALS):
+        assert f"{at[header]}2:{at[header]}{LAST_ROW}" in {str(r) for r in dv.sqref.ranges}
+        assert ws.column_dimensions[at[header]].alignment.horizontal == "center"
+    assert dv.error and dv.prompt
+
+
+def test_news_type_list_on_the_helper_sheet(wb, ws):
+    at = letters(ws)["Jenis Berita"]
+    (dv,) = [dv for dv in ws.data_validations.dataValidation if dv not in tick_validations(ws)]
+    assert str(dv.sqref) == f"{at}2:{at}{LAST_ROW}"
+    assert dv.formula1 == f"'{LISTS_SHEET}'!$A$1:$A${len(DEFAULT_NEWS_TYPES)}"
+    assert dv.error == "Pilih Jenis Berita dari daftar."
+    assert tuple(cell.value for cell in wb[LISTS_SHEET]["A"]) == DEFAULT_NEWS_TYPES
+
+
+def test_date_columns_and_long_text(ws):
+    at = letters(ws)
+    for column in agenda_columns(DEFAULT_APPROVALS):
+        dim = ws.column_dimensions[at[column.header]]
+        assert (dim.number_format == DATETIME_FORMAT) == (column.header in DATE_HEADERS)
+        assert bool(dim.alignment.wrap_text) == (column.kind is Kind.LONG_TEXT)
+
+
+def test_status_colours(ws):
+    at = letters(ws)["Status"]
+    (rules,) = [cf.rules for cf in ws.conditional_formatting if str(cf.sqref) == f"{at}2:{at}{LAST_ROW}"]
+    equal = {r.formula[0].strip('"') for r in rules if r.type == "cellIs"}
+    assert equal == {W.LIVE, W.ARCHIVED, W.INCOMPLETE, W.FAILED, W.REJECTED, W.WITHDRAWN}
+    (waiting,) = [r for r in rules if r.type == "expression"]
+    assert waiting.formula == [f'LEFT(${at}2,9)="Menunggu "']
+
+
+def test_history_sheet(wb):
+    history = wb[HISTORY_SHEET]
+    assert tuple(cell.value for cell in history[1]) == HISTORY_HEADERS
+    assert all(cell.font.bold for cell in history[1])
+    assert history.freeze_panes == "A2"
+    assert history.column_dimensions["A"].number_format == DATETIME_FORMAT
+
+
+def test_properties(wb):
+    assert wb.properties.title == "Buku Agenda Press Release"
+    assert wb.properties.creator == "Buku Agenda -> Website"
+
+
+# --- configured variants ---------------------------------------------------------------------
+
+def test_custom_approvals_news_types_and_sheet_name(tmp_path):
+    approvals = ("Paraf Kadis", "Paraf Sekdis", "Paraf Kabid")
+    # Longer than the 255 characters an inline list may hold, and with a comma.
+    news_types = tuple(f"Jenis Berita Nomor {i}, Uji" for i in range(1, 16))
+    path = tmp_path / "custom.xlsx"
+    write_template(path, approval_columns=approvals, news_types=news_types, worksheet="Agenda 2026")
+    wb = load_workbook(path)
+    ws = wb["Agenda 2026"]
+    headers = [cell.value for cell in ws[1]]
+    assert headers == [c.header for c in agenda_columns(approvals)]
+    assert headers[headers.index("Paraf Kadis"):][:3] == list(approvals)
+    at = letters(ws)
+    (dv,) = tick_validations(ws)
+    assert f"{at['Paraf Sekdis']}2:{at['Paraf Sekdis']}{LAST_ROW}" in {str(r) for r in dv.sqref.ranges}
+    assert ws.cell(row=1, column=headers.index("Paraf Sekdis") + 1).comment.text
+    assert tuple(cell.value for cell in wb[LISTS_SHEET]["A"]) == news_types
+    assert any(v.formula1.endswith(f"$A${len(news_types)}") for v in ws.data_validations.dataValidation)
+
+
+def test_config_text_is_never_a_formula(tmp_path):
+    path = tmp_path / "formula.xlsx"
+    write_template(path, approval_columns=("=1+1",), news_types=("=HYPERLINK(\"x\")",))
+    wb = load_workbook(path)
+    header = wb.active.cell(row=1, column=[c.value for c in wb.active[1]].index("=1+1") + 1)
+    assert header.data_type == "s"
+    cell = wb[LISTS_SHEET]["A1"]
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("x")', "s")
