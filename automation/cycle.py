@@ -145,8 +145,9 @@ class Cycle:
 
     # -- one row -----------------------------------------------------------------------------
     def _handle(self, entry: Entry, remembered: Memory | None) -> tuple[RowWrite, RowSummary | None]:
+        # What the row showed when read: finds it again if its ID is new or shared by a copy.
+        match = {h: entry.text(h) for h in (S.ENTRY_ID, S.TITLE, S.SOURCE, S.RECEIVER)}
         entry_id = entry.entry_id or new_entry_id()
-        is_new_id = not entry.entry_id
         entry = replace(entry, entry_id=entry_id)
         if remembered is None:
             remembered = self._first_sight(entry)
@@ -165,7 +166,6 @@ class Cycle:
         cells.update({h: False for h in decision.clear_ticks})
         cells = {h: self._sheet_value(v) for h, v in cells.items()
                  if not same_value(entry.cells.get(h), self._sheet_value(v))}
-        match = ({h: entry.text(h) for h in (S.TITLE, S.SOURCE, S.RECEIVER)} if is_new_id else None)
         write = RowWrite(entry_id, entry.row, cells, match)
 
         before = entry.text(S.STATUS)

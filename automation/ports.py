@@ -114,8 +114,9 @@ class Sheet:
 class RowWrite:
     """Cells to write into the row whose `ID Sistem` is `entry_id`.
 
-    A row that had no ID when read is found by `match` (the texts it showed then) and
-    gets `entry_id` written; if it cannot be found for certain, nothing is written to it.
+    A row whose ID is not (or not uniquely) in the sheet yet, a new row or a copy, is found
+    by `match`: the texts it showed when read, its old `ID Sistem` included. If it cannot be
+    found for certain, nothing is written to it.
     """
 
     entry_id: str

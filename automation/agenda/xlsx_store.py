@@ -225,10 +225,11 @@ def _locate(writes: Sequence[RowWrite], grid: list[list[Any]], layout: dict[str,
     missed = []
     for w in writes:
         places = by_id.get(w.entry_id, [])
-        if not places and w.match:
-            places = [n for n, row in enumerate(grid[1:], start=2)
-                      if not cell(row, id_col) and all(
-                          cell(row, layout.get(S.normalise_header(h))) == v for h, v in w.match.items())]
+        if len(places) != 1 and w.match:
+            # A row without its ID yet, or one of two rows sharing an ID (a copy): found by
+            # what it showed when read; if still ambiguous, only where it was is trusted.
+            places = [n for n, row in enumerate(grid[1:], start=2) if all(
+                cell(row, layout.get(S.normalise_header(h))) == v for h, v in w.match.items())]
             if w.row in places:
                 places = [w.row]
         if len(places) == 1 and places[0] not in targets:

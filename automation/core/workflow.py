@@ -141,7 +141,10 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
     ticked = [h for h in rules.approval_columns if entry.ticked(h)]
     approvals = {h: fp for h, fp in mem.approvals.items() if h in ticked}
     clear: tuple[str, ...] = ()
-    if any(fp != content.fingerprint for fp in approvals.values()):
+    if entry.copied_from is not None:
+        # Ticks copied along with a row were given to the original, not to this copy.
+        clear, ticked = tuple(ticked), []
+    elif any(fp != content.fingerprint for fp in approvals.values()):
         clear, ticked, approvals = tuple(ticked), [], {}
         mem = replace(mem, round=mem.round + 1)
         plan.event(EV_REAPPROVE, "Isi berubah setelah diparaf; paraf dihapus"
