@@ -6,7 +6,7 @@ Unknown keys, wrong types and impossible values are refused with the key's name 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -178,6 +178,10 @@ _SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
     },
 }
 
+_DATACLASSES = {"": Config, "agenda": AgendaConfig, "approval": ApprovalConfig,
+                "media": MediaConfig, "website": WebsiteConfig, "archive": ArchiveConfig,
+                "sla": SlaConfig}
+
 _TYPE_WORDS = {str: "a text in quotes", int: "a whole number", bool: "true or false",
                list: "a list like [\"a\", \"b\"]", dict: "a table", Path: "a path in quotes"}
 
@@ -204,6 +208,11 @@ def _check_table(table: str, values: dict[str, Any], base: Path) -> dict[str, An
         if kind is Path:
             value = Path(value) if Path(value).is_absolute() else base / value
         out[key] = value
+    # Default paths resolve against the config file's folder too, not the working directory.
+    defaults = {f.name: f.default for f in fields(_DATACLASSES[table])}
+    for key, (kind, _) in schema.items():
+        if kind is Path and key not in out:
+            out[key] = base / defaults[key]
     return out
 
 

@@ -1,0 +1,77 @@
+"""Configuration: SPEC section 6 defaults, refusals that name the key and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from automation import config
+from automation.config import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_example_config_loads_with_the_spec_defaults():
+    cfg = config.load(ROOT / "config.example.toml")
+    assert cfg.timezone == "Asia/Makassar" and cfg.poll_interval_seconds == 30
+    assert cfg.agenda.worksheet == "Buku Agenda"
+    assert cfg.approval.columns == ("Paraf Kadis", "Paraf Kabid")
+    assert cfg.archive.klasifikasi == "400.14.5.6" and cfg.archive.unit == "DKISP"
+    assert cfg.sla.step_minutes == 7 and cfg.media.max_file_mb == 200
+
+
+def test_an_empty_file_means_all_defaults_and_paths_resolve_beside_it(tmp_path):
+    cfg = config.load(write(tmp_path, ""))
+    assert cfg.agenda.path == tmp_path / "buku_agenda.xlsx"
+    assert cfg.state_dir == tmp_path / "state"
+    assert cfg.media.base_dir == tmp_path / "media"
+    assert cfg.website.output_dir == tmp_path / "site"
+    assert cfg.agenda.news_types == config.DEFAULT_NEWS_TYPES
+
+
+@pytest.mark.parametrize("text, words", [
+    ("colour = 1", "unknown key 'colour'"),
+    ("[agenda]\nbackned = 'xlsx'", "unknown key 'agenda.backned'"),
+    ("[webiste]\nurl = ''", "unknown table '[webiste]'"),
+    ("poll_interval_seconds = '30'", "'poll_interval_seconds' must be a whole number"),
+    ("poll_interval_seconds = 0", "'poll_interval_seconds' must be greater than 0"),
+    ("poll_interval_seconds = true", "'poll_interval_seconds' must be a whole number"),
+    ("timezone = 'WITA'", "'timezone' is not a known time zone"),
+    ("[agenda]\nbackend = 'excel'", "'agenda.backend' must be one of \"xlsx\", \"google\""),
+    ("[agenda]\nnews_types = []", "'agenda.news_types' must not be empty"),
+    ("[agenda]\nnews_types = ['A', 'a']", "'agenda.news_types' lists the same value twice"),
+    ("[agenda]\nagenda_number_format = '{no}/{tahun}'", "unknown placeholder {no}"),
+    ("[archive]\nnumber_format = '{nomor:04q}'", "'archive.number_format' is not a valid format"),
+    ("[website]\nurl = 'diskominfo.go.id'", "'website.url' must start with http"),
+    ("[website]\npost_status = 'published'", "'website.post_status' must be one of"),
+    ("[website.categories]\n'Berita Daerah' = 'Berita'", "not in agenda.news_types"),
+    ("[approval]\neditors = { 'Paraf Sekda' = ['a@b.id'] }", "not in approval.columns"),
+    ("[approval]\neditors = { 'Paraf Kadis' = ['kadis'] }", "must list e-mail addresses"),
+    ("[agenda]\nbackend = 'google'", "'agenda.spreadsheet_id' is empty"),
+    ("[website]\nbackend = 'wordpress'", "'website.url' is empty"),
+    ("[sla]\nstep_minutes = -7", "'sla.step_minutes' must be greater than 0"),
+    ("timezone = ", "is not valid TOML"),
+])
+def test_mistakes_are_refused_with_the_key_and_the_fix(tmp_path, text, words):
+    with pytest.raises(ConfigError) as err:
+        config.load(write(tmp_path, text))
+    assert words in str(err.value)
+
+
+def test_a_missing_file_says_how_to_make_one(tmp_path):
+    with pytest.raises(ConfigError, match="copy config.example.toml"):
+        config.load(tmp_path / "nope.toml")
+
+
+def test_custom_approvals_and_tick_words(tmp_path):
+    cfg = config.load(write(tmp_path, "[approval]\ncolumns = ['Paraf Kadis', 'Paraf Kabid', "
+                                      "'Paraf Sekdis']\n[agenda]\ntick_words = ['OK', 'Sah']"))
+    assert cfg.approval.columns[-1] == "Paraf Sekdis"
+    assert cfg.agenda.tick_words == ("ok", "sah")
