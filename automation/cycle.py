@@ -7,6 +7,7 @@ by the next one without doing anything twice.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from dataclasses import dataclass, field, replace
@@ -70,6 +71,17 @@ class _Resolved:
     body_html: str
 
 
+@dataclass
+class _Planned:
+    """One row between the first decision and the write-back."""
+
+    entry: Entry
+    match: dict[str, str]
+    id_in_sheet: bool
+    resolved: _Resolved
+    decision: Decision
+
+
 class Cycle:
     def __init__(self, ws: Workspace, now: datetime, dry_run: bool = False,
                  stop: Callable[[], bool] = lambda: False):
@@ -89,25 +101,29 @@ class Cycle:
         layout = locate_headers(sheet.header, self.ws.rules)
         memories = self.ledger.memories()
         entries = separate_copies(read_rows(sheet.rows, layout, self.ws.rules),
-                                  {k: m.agenda_number for k, m in memories.items()}, new_entry_id)
+                                  {k: m.agenda_number for k, m in memories.items()})
         self.agenda_floor = self._floors(entries, S.AGENDA_NUMBER,
                                          number_pattern(self.cfg.agenda.agenda_number_format))
         self.archive_floor = self._floors(entries, S.ARCHIVE_NUMBER, number_pattern(
             self.cfg.archive.number_format, klasifikasi=self.cfg.archive.klasifikasi,
             unit=self.cfg.archive.unit))
+        in_sheet = {e.entry_id for e in entries if e.entry_id}
+        rows = [self._consider(entry, memories, in_sheet) for entry in entries]
+        self._persist_identities(rows)
+
         report = CycleReport(rows=len(entries))
         writes = []
-        for entry in entries:
+        for planned in rows:
             if self.stop():
                 log.info("stop requested: leaving the remaining rows for the next cycle")
                 break
-            write, summary = self._handle(entry, memories.get(entry.entry_id))
+            write, summary = self._complete(planned)
             if write.cells:
                 writes.append(write)
             if summary:
                 report.changed.append(summary)
         if not self.dry_run:
-            self._write_back(writes, sheet.version, report)
+            self._write_back(writes, report)
         return report
 
     def _idle(self) -> bool:
@@ -120,7 +136,28 @@ class Cycle:
             return False
         return True
 
-    def _write_back(self, writes: list[RowWrite], read_version: str, report: CycleReport) -> None:
+    def _persist_identities(self, rows: list[_Planned]) -> None:
+        """Rows about to be published need their `ID Sistem` in the sheet first.
+
+        The ID is how the post is found again; a post made for an ID the sheet never got
+        would be made a second time under another ID if the final write failed.
+        """
+        unsaved = [p for p in rows if not p.id_in_sheet and p.decision.action is not None]
+        if not unsaved or self.dry_run:
+            return
+        writes = [RowWrite(p.entry.entry_id, p.entry.row, {S.ENTRY_ID: p.entry.entry_id}, p.match)
+                  for p in unsaved]
+        try:
+            result = self.ws.store.write(writes, [])
+        except AdapterError as err:
+            log.warning("could not save new row IDs, publishing them next cycle: %s", err)
+            return
+        self.ledger.confirm_ids(result.written)
+        saved = set(result.written)
+        for p in unsaved:
+            p.id_in_sheet = p.entry.entry_id in saved
+
+    def _write_back(self, writes: list[RowWrite], report: CycleReport) -> None:
         outbox = self.ledger.unwritten_events()
         try:
             result = self.ws.store.write(writes, [row for _, _, row in outbox])
@@ -131,42 +168,63 @@ class Cycle:
             self.ledger.set_meta("agenda_version", None)
             return
         self.ledger.mark_written([(eid, key) for eid, key, _ in outbox])
+        self.ledger.confirm_ids(result.written)
         report.missed_writes = result.missed
         if result.missed:
             log.warning("rows moved or vanished before writing, retried next cycle: %s",
                         ", ".join(result.missed))
         self.ledger.set_meta("agenda_version", None if result.missed else result.version)
         self.ledger.set_meta("last_full_read", self.now.isoformat())
-        self.ledger.set_meta("retry_pending", "1" if any(
-            s.after == "Gagal Tayang" for s in report.changed) or self._failing() else None)
+        self.ledger.set_meta("retry_pending", "1" if self._failing() else None)
 
     def _failing(self) -> bool:
         return any(m.publish_error for m in self.ledger.memories().values())
 
     # -- one row -----------------------------------------------------------------------------
-    def _handle(self, entry: Entry, remembered: Memory | None) -> tuple[RowWrite, RowSummary | None]:
+    def _consider(self, entry: Entry, memories: dict[str, Memory], in_sheet: set[str]) -> _Planned:
+        """Identity, memory, content and the first decision of one row (no outside effect)."""
         # What the row showed when read: finds it again if its ID is new or shared by a copy.
         match = {h: entry.text(h) for h in (S.ENTRY_ID, S.TITLE, S.SOURCE, S.RECEIVER)}
-        entry_id = entry.entry_id or new_entry_id()
-        entry = replace(entry, entry_id=entry_id)
+        id_in_sheet = bool(entry.entry_id)
+        if not id_in_sheet:
+            entry = replace(entry, entry_id=self._new_id(match, in_sheet))
+        remembered = memories.get(entry.entry_id)
         if remembered is None:
             remembered = self._first_sight(entry)
         memory = self._numbered(entry, remembered)
         resolved = self._resolve(entry)
-
         decision = decide(entry, memory, resolved.content, self.now, self.ws.rules)
-        self._remember(entry_id, remembered, decision)
-        action = decision.action
-        if action is not None and not self.dry_run:
-            after = self._act(entry, decision, resolved)
-            decision = decide(entry, after, resolved.content, self.now, self.ws.rules)
-            self._remember(entry_id, after, decision)
+        self._remember(entry.entry_id, remembered, decision)
+        return _Planned(entry, match, id_in_sheet, resolved, decision)
 
-        cells = {h: v for h, v in decision.cells.items()}
+    def _new_id(self, match: dict[str, str], in_sheet: set[str]) -> str:
+        """A new row's ID; the same one again if an earlier write of it did not land."""
+        signature = json.dumps(match, sort_keys=True, ensure_ascii=False)
+        entry_id = self.ledger.pending_id(signature)
+        if entry_id is None or entry_id in in_sheet:
+            entry_id = new_entry_id()
+            if not self.dry_run:
+                self.ledger.set_pending_id(signature, entry_id)
+        in_sheet.add(entry_id)
+        return entry_id
+
+    def _complete(self, planned: _Planned) -> tuple[RowWrite, RowSummary | None]:
+        """Act (journaled) if the decision says so, then what the sheet should show."""
+        entry, decision = planned.entry, planned.decision
+        action = decision.action
+        acted = action is not None and not self.dry_run and planned.id_in_sheet
+        if acted:
+            after = self._act(entry, decision, planned.resolved)
+            decision = decide(entry, after, planned.resolved.content, self.now, self.ws.rules)
+            self._remember(entry.entry_id, after, decision)
+
+        cells = dict(decision.cells)
+        if action is not None and not acted:
+            del cells[S.STATUS]          # keeps what it shows until the action has run
         cells.update({h: False for h in decision.clear_ticks})
         cells = {h: self._sheet_value(v) for h, v in cells.items()
                  if not same_value(entry.cells.get(h), self._sheet_value(v))}
-        write = RowWrite(entry_id, entry.row, cells, match)
+        write = RowWrite(entry.entry_id, entry.row, cells, planned.match)
 
         before = entry.text(S.STATUS)
         summary = None
@@ -174,12 +232,12 @@ class Cycle:
             summary = RowSummary(decision.memory.agenda_number, entry.title, before,
                                  decision.status, action.value if action else "",
                                  decision.memory.post.url if decision.memory.post else "")
-            log.info("%s %s: %s -> %s%s", decision.memory.agenda_number or "-", entry_id,
+            log.info("%s %s: %s -> %s%s", decision.memory.agenda_number or "-", entry.entry_id,
                      before or "(new)", decision.status, f" [{action.value}]" if action else "")
         return write, summary
 
     def _remember(self, entry_id: str, before: Memory, decision: Decision) -> None:
-        if decision.memory != before or decision.events:
+        if not self.dry_run and (decision.memory != before or decision.events):
             self.ledger.remember(entry_id, decision.memory, decision.events, self.now)
 
     def _sheet_value(self, value: Any) -> Any:

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS journal (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, entry_id TEXT NOT NULL, action TEXT NOT NULL,
     slug TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, outcome TEXT);
 CREATE TABLE IF NOT EXISTS file_facts (key TEXT PRIMARY KEY, facts TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_ids (signature TEXT PRIMARY KEY, entry_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -157,6 +158,20 @@ class Ledger:
     def unfinished(self) -> list[tuple[int, str, str, str]]:
         return list(self.db.execute("SELECT seq, entry_id, action, slug FROM journal "
                                     "WHERE finished_at IS NULL"))
+
+    # -- IDs given to new rows but not yet seen written in the sheet ---------------------------
+    def pending_id(self, signature: str) -> str | None:
+        row = self.db.execute("SELECT entry_id FROM pending_ids WHERE signature = ?",
+                              (signature,)).fetchone()
+        return row[0] if row else None
+
+    def set_pending_id(self, signature: str, entry_id: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO pending_ids VALUES (?, ?)", (signature, entry_id))
+
+    def confirm_ids(self, entry_ids: Sequence[str]) -> None:
+        with self.transaction():
+            self.db.executemany("DELETE FROM pending_ids WHERE entry_id = ?",
+                                [(i,) for i in entry_ids])
 
     # -- small things --------------------------------------------------------------------------
     def get(self, key: str) -> dict[str, Any] | None:

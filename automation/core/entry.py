@@ -124,12 +124,12 @@ def read_rows(rows: Sequence[Sequence[Any]], layout: Layout, rules: Rules,
     return entries
 
 
-def separate_copies(entries: list[Entry], known_agenda: Mapping[str, str],
-                    new_id) -> list[Entry]:
-    """Rule 5: rows sharing an `ID Sistem` are both flagged; the copy gets a new ID.
+def separate_copies(entries: list[Entry], known_agenda: Mapping[str, str]) -> list[Entry]:
+    """Rule 5: rows sharing an `ID Sistem` are both flagged; the copy is treated as new.
 
     The original is the row whose `No. Agenda` matches what the ledger remembers for that ID,
-    else the first in sheet order. `new_id()` makes a fresh ID (the shell supplies it).
+    else the first in sheet order. A copy comes back without an ID (the shell gives it one)
+    and with `copied_from` set.
     """
     groups: dict[str, list[int]] = {}
     for i, entry in enumerate(entries):
@@ -148,7 +148,7 @@ def separate_copies(entries: list[Entry], known_agenda: Mapping[str, str],
             f"ID Sistem baris ini juga ada di baris {rows} (baris tersalin); salinannya diberi "
             "ID Sistem baru.",))
         for i in copies:
-            result[i] = replace(entries[i], entry_id=new_id(), copied_from=entries[original].row)
+            result[i] = replace(entries[i], entry_id="", copied_from=entries[original].row)
     return result
 
 
