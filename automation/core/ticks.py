@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DEFAULT_TICK_WORDS = ("✓", "✔", "v", "y", "ya", "ok", "setuju", "paraf", "true", "1")
-# Values that clearly mean "not ticked": an unticked checkbox, or what people type to undo.
-NOT_TICKED_WORDS = ("", "false", "0", "tidak", "no", "n", "-", "x")
+# "FALSE" as text is what the template's own TRUE/FALSE dropdown leaves in some spreadsheet
+# programs: plainly unticked. Any other text gets a note (SPEC section 2).
+NOT_TICKED_WORDS = ("", "false")
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,11 @@ from docx.table import Table
 from docx.text.hyperlink import Hyperlink
 from docx.text.paragraph import Paragraph
 
+from automation.core.entry import DOCUMENT_SUFFIXES
+
 MediaKind = Literal["photo", "video"]
 
-SUPPORTED_DOCUMENTS = (".txt", ".md", ".html", ".htm", ".docx")
+SUPPORTED_DOCUMENTS = DOCUMENT_SUFFIXES      # what `Naskah Berita` may point to (the core decides)
 
 # What a press release may contain on the website; everything else is dropped, keeping
 # its text, except script and style whose content is dropped too.

@@ -25,12 +25,12 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
-import nh3
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from automation.core.calendar import format_datetime
+from automation.media.documents import sanitize_html
 from automation.ports import AdapterError, MediaFile, Post, PostRef
 
 OFFICE = "Dinas Komunikasi, Informatika, Statistik dan Persandian Provinsi Kalimantan Utara"
@@ -40,14 +40,6 @@ INDEX = "index.html"
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,100}$")
 _TEMP_PREFIXES = (".tmp-", ".old-")
-
-# Body HTML may only use these; everything else is stripped (script/style with content).
-_BODY_TAGS = {
-    "p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "blockquote", "h2", "h3", "h4",
-    "a", "table", "thead", "tbody", "tr", "th", "td",
-}
-_BODY_ATTRIBUTES = {"a": {"href", "title"}}
-_URL_SCHEMES = {"http", "https", "mailto"}
 
 # The web server picks the Content-Type from the extension, so a media file must never keep
 # an extension a browser would run (.html, .svg, .js): only these survive, else the mime
@@ -326,14 +318,7 @@ class StaticSite:
 
 def sanitise_body(html: str) -> Markup:
     """The body HTML reduced to the allowlist; only then is it trusted by the templates."""
-    return Markup(nh3.clean(
-        html,
-        tags=_BODY_TAGS,
-        attributes=_BODY_ATTRIBUTES,
-        url_schemes=_URL_SCHEMES,
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    ))
+    return Markup(sanitize_html(html))
 
 
 def safe_file_name(media: MediaFile, taken: set[str]) -> str:
