@@ -171,7 +171,7 @@ _SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         "number_format": (str, _format("archive")),
         "klasifikasi": (str, None),
         "unit": (str, None),
-        "location_format": (str, _format("archive")),
+        "location_format": (str, _format("location")),
     },
     "sla": {
         "step_minutes": (int, _positive),

@@ -92,6 +92,7 @@ class Cycle:
         self.stop = stop
         self.ledger = ws.ledger
         self._history: list[HistoryRow] | None = None
+        self._clearing: dict[str, Memory] = {}    # rows whose tick clears await the write
 
     # -- the cycle ---------------------------------------------------------------------------
     def run(self) -> CycleReport:
@@ -169,6 +170,10 @@ class Cycle:
             return
         self.ledger.mark_written([(eid, key) for eid, key, _ in outbox])
         self.ledger.confirm_ids(result.written)
+        for entry_id in set(result.written) & self._clearing.keys():
+            # The FALSE ticks are in the sheet now: a tick seen from here on is a new one.
+            self.ledger.remember(entry_id, replace(self._clearing[entry_id], clearing=()), (),
+                                 self.now)
         report.missed_writes = result.missed
         if result.missed:
             log.warning("rows moved or vanished before writing, retried next cycle: %s",
@@ -218,6 +223,8 @@ class Cycle:
             decision = decide(entry, after, planned.resolved.content, self.now, self.ws.rules)
             self._remember(entry.entry_id, after, decision)
 
+        if decision.memory.clearing:
+            self._clearing[entry.entry_id] = decision.memory
         cells = dict(decision.cells)
         if action is not None and not acted:
             del cells[S.STATUS]          # keeps what it shows until the action has run

@@ -53,6 +53,7 @@ def _load(text: str) -> Memory:
         data[key] = datetime.fromisoformat(data[key]) if data[key] else None
     data["post"] = Published(**data["post"]) if data["post"] else None
     data["events"] = frozenset(data["events"])
+    data["clearing"] = tuple(data.get("clearing", ()))
     return Memory(**data)
 
 

@@ -157,16 +157,17 @@ def split_links(text: str) -> tuple[str, ...]:
 
     A path with spaces can be kept whole by putting it in double quotes.
     """
-    parts = re.findall(r'"([^"]+)"|([^\s,]+)', text)
     seen: dict[str, None] = {}
-    for quoted, plain in parts:
-        link = (quoted or plain).strip()
+    for quoted, plain in re.findall(r'"([^"]*)"|([^\s,]+)', text):
+        link = (quoted or plain.strip('"')).strip()
         if link:
             seen.setdefault(link, None)
     return tuple(seen)
 
 
 DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx")
+# Looks like a document people might link but the program cannot read: a note, not a body.
+_OTHER_DOCUMENTS = (".pdf", ".doc", ".odt", ".rtf", ".pages", ".xls", ".xlsx", ".ppt", ".pptx")
 
 
 def document_reference(naskah: str) -> str | None:
@@ -176,10 +177,11 @@ def document_reference(naskah: str) -> str | None:
         return None
     if re.match(r"^https?://\S+$", one):
         return one
-    if " " not in one.strip('"') or one.startswith('"'):
-        candidate = one.strip('"')
-        if candidate.lower().endswith(DOCUMENT_SUFFIXES):
-            return candidate
+    quoted = one.startswith('"') and one.endswith('"')
+    candidate = one.strip('"')
+    if (quoted or " " not in candidate) and candidate.lower().endswith(
+            DOCUMENT_SUFFIXES + _OTHER_DOCUMENTS):
+        return candidate
     return None
 
 

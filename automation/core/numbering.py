@@ -11,9 +11,13 @@ from automation.core.calendar import MONTHS, ROMAN_MONTHS
 if TYPE_CHECKING:
     from automation.config import ArchiveConfig
 
+_ARCHIVE_FIELDS = {"nomor", "tahun", "bulan", "bulan_romawi", "klasifikasi", "unit"}
+# kind -> (placeholders allowed, placeholders required). Running numbers restart every
+# year, so a number format without both {nomor} and {tahun} would repeat itself.
 _PLACEHOLDERS = {
-    "agenda": {"nomor", "tahun"},
-    "archive": {"nomor", "tahun", "bulan", "bulan_romawi", "klasifikasi", "unit"},
+    "agenda": ({"nomor", "tahun"}, {"nomor", "tahun"}),
+    "archive": (_ARCHIVE_FIELDS, {"nomor", "tahun"}),
+    "location": (_ARCHIVE_FIELDS, set()),
 }
 
 
@@ -22,11 +26,11 @@ class FormatError(ValueError):
 
 
 def check_format(fmt: str, kind: str) -> None:
-    """Refuse a format with unknown placeholders or without `{nomor}` where one is needed."""
-    allowed = _PLACEHOLDERS[kind]
+    """Refuse a format with unknown placeholders, or without the ones a number needs."""
+    allowed, required = _PLACEHOLDERS[kind]
     names = set()
     try:
-        for _, name, spec, conv in string.Formatter().parse(fmt):
+        for _, name, _spec, conv in string.Formatter().parse(fmt):
             if name is None:
                 continue
             if name not in allowed:
@@ -36,10 +40,14 @@ def check_format(fmt: str, kind: str) -> None:
                 raise FormatError(f"uses a conversion (!{conv}) on {{{name}}}; remove it")
             names.add(name)
         render(fmt, nomor=1, year=2026, month=11)
-    except (ValueError, IndexError) as err:
-        if isinstance(err, FormatError):
-            raise
-        raise FormatError(f"is not a valid format: {err}") from None
+    except FormatError:
+        raise
+    except (ValueError, IndexError, KeyError) as err:
+        raise FormatError(f"is not a valid format: {err!r}") from None
+    missing = sorted(required - names)
+    if missing:
+        raise FormatError("must contain " + " and ".join(f"{{{m}}}" for m in missing)
+                          + " so that numbers never repeat")
 
 
 def render(fmt: str, *, nomor: int, year: int, month: int, klasifikasi: str = "",

@@ -79,6 +79,7 @@ class Memory:
     version: int = 0                     # successful content publications: 1 first, 2+ updates
     withdrawals: int = 0
     origin_note: str = ""                # a copied row keeps saying where it came from
+    clearing: tuple[str, ...] = ()       # approval columns asked to be set FALSE, not yet seen
     events: frozenset[str] = frozenset()  # keys of events already recorded
 
 
@@ -138,18 +139,25 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
 
     # Rule 2: approval binds content. A tick binds the fingerprint it was first seen with;
     # a tick taken away is forgotten, so ticking again binds the content of that moment.
+    # Ticks the program asked to clear count for nothing until the sheet shows them cleared
+    # (the shell forgets `clearing` once that write has landed).
     ticked = [h for h in rules.approval_columns if entry.ticked(h)]
+    clear = tuple(h for h in ticked if h in mem.clearing)
+    ticked = [h for h in ticked if h not in clear]
+    mem = replace(mem, clearing=clear)
     approvals = {h: fp for h, fp in mem.approvals.items() if h in ticked}
-    clear: tuple[str, ...] = ()
     if entry.copied_from is not None:
         # Ticks copied along with a row were given to the original, not to this copy.
-        clear, ticked = tuple(ticked), []
-    elif any(fp != content.fingerprint for fp in approvals.values()):
-        clear, ticked, approvals = tuple(ticked), [], {}
+        clear, ticked = clear + tuple(ticked), []
+    elif content.complete and any(fp != content.fingerprint for fp in approvals.values()):
+        # Only complete content can void approvals: a file that could not be read this
+        # time is no proof that anything changed.
+        clear, ticked, approvals = clear + tuple(ticked), [], {}
         mem = replace(mem, round=mem.round + 1)
         plan.event(EV_REAPPROVE, "Isi berubah setelah diparaf; paraf dihapus"
                    + _again(mem.round - 1), mem.round)
         plan.notes.append(CONTENT_CHANGED + ".")
+    mem = replace(mem, clearing=clear)
     for header in ticked:
         if header not in approvals:
             approvals[header] = content.fingerprint
@@ -210,6 +218,8 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
     elif entry.ticked(S.PAPER_FILED) and post is None and not entry.ticked(S.REJECTED):
         plan.notes.append("'Arsip Fisik' dicentang sebelum berita tayang; dicatat setelah tayang.")
 
+    if action is None:
+        mem = replace(mem, publish_error="")    # nothing left to retry: the error is history
     if mem.publish_error:
         plan.notes.append(mem.publish_error)
         plan.event(EV_FAILED, mem.publish_error, f"{mem.round}.{mem.version}")
