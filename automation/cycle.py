@@ -314,9 +314,12 @@ class Cycle:
         if memory.agenda_number or not entry.title or self.dry_run:
             return memory
         year = self.now.year
-        nomor = self.ledger.allocate("agenda", year, self.agenda_floor.get(year, 0))
-        number = self.cfg.agenda.agenda_number_format.format(nomor=nomor, tahun=year)
-        return replace(memory, agenda_number=number)
+        with self.ledger.transaction():     # a number taken is a number kept: no gaps
+            nomor = self.ledger.allocate("agenda", year, self.agenda_floor.get(year, 0))
+            number = self.cfg.agenda.agenda_number_format.format(nomor=nomor, tahun=year)
+            memory = replace(memory, agenda_number=number)
+            self.ledger.remember(entry.entry_id, memory, (), self.now)
+        return memory
 
     def _archive(self, memory: Memory, when: datetime) -> Memory:
         when = when.astimezone(self.cfg.tz)

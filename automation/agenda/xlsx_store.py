@@ -160,7 +160,8 @@ class XlsxAgenda:
         raise StoreBusy(f"agenda file {self.path} keeps changing; writes retried next cycle")
 
     def _replace(self, old: bytes, new: bytes, version: str) -> bool:
-        tmp = self.path.with_name(f".~{self.path.name}.{os.getpid()}.tmp")
+        # A fixed name: a copy left by a killed run is simply overwritten by the next one.
+        tmp = self.path.with_name(f".~{self.path.name}.tmp")
         try:
             with open(tmp, "wb") as fh:
                 fh.write(new)
