@@ -20,7 +20,7 @@ from automation.core.entry import (
     read_rows, same_value, separate_copies, split_links,
 )
 from automation.core.numbering import archive_place, number_pattern, read_number
-from automation.core.workflow import Action, Decision, Memory, Published, decide
+from automation.core.workflow import Action, Decision, Memory, Published, decide, first_event_key
 from automation.media.documents import text_to_html
 from automation.ports import AdapterError, HistoryRow, MediaCheck, Post, PostRef, RowWrite
 from automation.workspace import Workspace
@@ -93,6 +93,7 @@ class Cycle:
         self.ledger = ws.ledger
         self._history: list[HistoryRow] | None = None
         self._clearing: dict[str, Memory] = {}    # rows whose tick clears await the write
+        self._recovered = False
 
     # -- the cycle ---------------------------------------------------------------------------
     def run(self) -> CycleReport:
@@ -160,8 +161,9 @@ class Cycle:
 
     def _write_back(self, writes: list[RowWrite], report: CycleReport) -> None:
         outbox = self.ledger.unwritten_events()
+        recheck = self.ledger.mark_attempted([(eid, key) for eid, key, _ in outbox]) or self._recovered
         try:
-            result = self.ws.store.write(writes, [row for _, _, row in outbox])
+            result = self.ws.store.write(writes, [row for _, _, row in outbox], recheck)
         except AdapterError as err:
             # Nothing is lost: cells are recomputed and events stay queued for the next cycle.
             log.warning("write-back postponed: %s", err)
@@ -300,10 +302,9 @@ class Cycle:
         seen = [h for h in self._history if h.entry_id == entry.entry_id]
         if seen:
             self.ledger.adopt_events(entry.entry_id, seen)
-            # Events of the first round that the sheet already shows are not written again.
-            once = {S.PARAF_KADIS, S.PARAF_KABID, *self.ws.rules.approval_columns}
-            keys = {f"{h.event}#{0 if h.event not in once else 1}" for h in seen}
-            memory = replace(memory, events=frozenset(keys))
+            # Events the sheet already shows are not written again.
+            memory = replace(memory, events=frozenset(first_event_key(h.event) for h in seen))
+        self._recovered = True     # Riwayat must be looked at before appending to it
         return memory
 
     def _aware(self, value: Any) -> datetime | None:

@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS entries (entry_id TEXT PRIMARY KEY, memory TEXT NOT N
 CREATE TABLE IF NOT EXISTS events (
     entry_id TEXT NOT NULL, key TEXT NOT NULL, at TEXT NOT NULL, agenda_number TEXT NOT NULL,
     name TEXT NOT NULL, detail TEXT NOT NULL, written INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (entry_id, key));
+    attempted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (entry_id, key));
 CREATE INDEX IF NOT EXISTS events_unwritten ON events (written) WHERE written = 0;
 CREATE TABLE IF NOT EXISTS counters (kind TEXT, year INTEGER, last INTEGER NOT NULL,
     PRIMARY KEY (kind, year));
@@ -116,6 +116,18 @@ class Ledger:
         return [(eid, key, HistoryRow(datetime.fromisoformat(at), eid, number, name, detail))
                 for eid, key, at, number, name, detail in rows]
 
+    def mark_attempted(self, keys: Sequence[tuple[str, str]]) -> bool:
+        """Note that these events are being written; True if any was tried before.
+
+        An event tried before may already be in `Riwayat` (the write landed, the process
+        died before `mark_written`), so the store must look before appending it.
+        """
+        with self.transaction():
+            tried = any(self.db.execute("SELECT attempted FROM events WHERE entry_id = ? AND "
+                                        "key = ?", k).fetchone()[0] for k in keys)
+            self.db.executemany("UPDATE events SET attempted = 1 WHERE entry_id = ? AND key = ?", keys)
+        return tried
+
     def mark_written(self, keys: Sequence[tuple[str, str]]) -> None:
         with self.transaction():
             self.db.executemany("UPDATE events SET written = 1 WHERE entry_id = ? AND key = ?", keys)
@@ -125,7 +137,7 @@ class Ledger:
         with self.transaction():
             for n, row in enumerate(rows):
                 self.db.execute(
-                    "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, 1)",
+                    "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, 1, 1)",
                     (entry_id, f"{row.event}#sheet{n}", row.at.isoformat() if isinstance(row.at, datetime)
                      else str(row.at), row.agenda_number, row.event, row.detail))
 

@@ -154,7 +154,12 @@ class AgendaStore(Protocol):
     def history(self) -> list[HistoryRow]:
         """The `Riwayat` rows (used to recover a lost ledger)."""
 
-    def write(self, writes: Sequence[RowWrite], history: Sequence[HistoryRow]) -> WriteReport:
-        """One batched write-back; `history` rows already in `Riwayat` are not added again."""
+    def write(self, writes: Sequence[RowWrite], history: Sequence[HistoryRow],
+              recheck_history: bool = True) -> WriteReport:
+        """One batched write-back, appending `history` to `Riwayat`.
+
+        With `recheck_history`, rows already in `Riwayat` (from an interrupted earlier
+        write) are not added again.
+        """
 
     def check(self) -> list[str]: ...

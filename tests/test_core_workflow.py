@@ -885,3 +885,36 @@ def test_an_unreadable_file_does_not_void_the_approvals():
     assert after.action is None
     assert after.final.status == "Tayang"
     assert after.events == []
+
+
+# --- recognising events after a lost ledger ----------------------------------------------------
+
+def test_first_event_key_names_each_event_as_decide_keys_it_the_first_time():
+    """A lost ledger is rebuilt from `Riwayat` with `first_event_key`: it must agree with decide."""
+    from automation.core.workflow import first_event_key
+
+    seen: dict[str, str] = {}
+
+    def record(events):
+        for e in events:
+            seen.setdefault(e.name, e.key)
+
+    failing = Website(error="server mati")
+    first = run_cycle(approved_entry(), fresh_memory(), site=failing)
+    record(first.events)
+    published = run_cycle(approved_entry(arsip=True), first.memory, now=later(1))
+    record(published.events)
+    reset = run_cycle(edited(kadis=True, kabid=True, arsip=True), published.memory, now=later(2))
+    record(reset.events)
+    updated = run_cycle(edited(kadis=True, kabid=True, arsip=True),
+                        run_cycle(edited(arsip=True), reset.memory, now=later(3)).memory, now=later(4))
+    record(updated.events)
+    withdrawn = run_cycle(edited(kadis=True, kabid=True, ditolak=True), updated.memory, now=later(5))
+    record(withdrawn.events)
+    rejected = run_cycle(make_entry(ditolak=True), fresh_memory(), now=later(6))
+    record(rejected.events)
+
+    assert set(seen) >= {"Diterima", "Lengkap", "Paraf Kadis", "Paraf Kabid", "Gagal Tayang",
+                         "Tayang", "Diarsipkan", "Paraf Diulang", "Diperbarui", "Ditarik", "Ditolak"}
+    for name, key in seen.items():
+        assert first_event_key(name) == key, name

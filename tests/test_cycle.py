@@ -230,9 +230,9 @@ class MovesRowsBeforeWriting:
     def __getattr__(self, name):
         return getattr(self.store, name)
 
-    def write(self, writes, history):
+    def write(self, writes, history, *rest):
         self.agenda.rearrange(self.order)
-        return self.store.write(writes, history)
+        return self.store.write(writes, history, *rest)
 
 
 def test_rows_moved_between_read_and_write_get_their_own_values(agenda):
@@ -262,9 +262,9 @@ def test_someone_saving_between_read_and_write_keeps_their_edit(tmp_path):
     agenda = Agenda(tmp_path, [approved("A"), row("B")])
 
     class SavesMeanwhile(MovesRowsBeforeWriting):
-        def write(self, writes, history):
+        def write(self, writes, history, *rest):
             agenda.edit("B", **{S.CAPTION: "diketik saat program berjalan"})
-            return self.store.write(writes, history)
+            return self.store.write(writes, history, *rest)
 
     agenda.cycle(store=lambda s: SavesMeanwhile(s, agenda, []))
     assert agenda.by_title("B")[S.CAPTION] == "diketik saat program berjalan"

@@ -87,6 +87,7 @@ class XlsxAgenda:
         self.path = Path(path)
         self.worksheet = worksheet
         self.backup_dir = Path(backup_dir)
+        self._last_read: tuple[str, list[list[Any]]] | None = None
 
     # -- reading ---------------------------------------------------------------------------
     def version(self) -> str | None:
@@ -120,6 +121,7 @@ class XlsxAgenda:
             raise
         except Exception as err:  # calamine raises its own types for broken files
             raise XlsxError(f"agenda file {self.path} cannot be read as .xlsx: {err}") from err
+        self._last_read = (version, grid)      # reused by `write` if the file is unchanged
         header = grid[0] if grid else []
         return Sheet(header=header, rows=grid[1:], version=version)
 
@@ -148,13 +150,17 @@ class XlsxAgenda:
         return problems
 
     # -- writing ---------------------------------------------------------------------------
-    def write(self, writes: Sequence[RowWrite], history: Sequence[HistoryRow]) -> WriteReport:
+    def write(self, writes: Sequence[RowWrite], history: Sequence[HistoryRow],
+              recheck_history: bool = True) -> WriteReport:
         for _ in range(3):
             data, version = self._load()
-            patched, written, missed = _patch_workbook(data, self.worksheet, writes, history)
+            grid = self._last_read[1] if self._last_read and self._last_read[0] == version else None
+            patched, written, missed = _patch_workbook(data, self.worksheet, writes, history,
+                                                       grid, recheck_history)
             if patched is None:
                 return WriteReport(written, missed, version)
             if self._replace(data, patched, version):
+                self._last_read = None
                 return WriteReport(written, missed, self.version() or "")
             log.info("agenda file changed while writing; reading it again before writing")
         raise StoreBusy(f"agenda file {self.path} keeps changing; writes retried next cycle")
@@ -222,6 +228,18 @@ def _locate(writes: Sequence[RowWrite], grid: list[list[Any]], layout: dict[str,
         key = cell(row, id_col)
         if key:
             by_id.setdefault(key, []).append(n)
+    shown: dict[tuple[str, ...], dict[tuple[str, ...], list[int]]] = {}   # built once per cycle
+
+    def showing(match: dict[str, str]) -> list[int]:
+        headers = tuple(sorted(match))
+        if headers not in shown:
+            cols = [layout.get(S.normalise_header(h)) for h in headers]
+            index: dict[tuple[str, ...], list[int]] = {}
+            for n, row in enumerate(grid[1:], start=2):
+                index.setdefault(tuple(cell(row, c) for c in cols), []).append(n)
+            shown[headers] = index
+        return shown[headers].get(tuple(match[h] for h in headers), [])
+
     targets: dict[int, RowWrite] = {}
     missed = []
     for w in writes:
@@ -229,8 +247,7 @@ def _locate(writes: Sequence[RowWrite], grid: list[list[Any]], layout: dict[str,
         if len(places) != 1 and w.match:
             # A row without its ID yet, or one of two rows sharing an ID (a copy): found by
             # what it showed when read; if still ambiguous, only where it was is trusted.
-            places = [n for n, row in enumerate(grid[1:], start=2) if all(
-                cell(row, layout.get(S.normalise_header(h))) == v for h, v in w.match.items())]
+            places = showing(w.match)
             if w.row in places:
                 places = [w.row]
         if len(places) == 1 and places[0] not in targets:
@@ -241,12 +258,14 @@ def _locate(writes: Sequence[RowWrite], grid: list[list[Any]], layout: dict[str,
 
 
 def _patch_workbook(data: bytes, worksheet: str, writes: Sequence[RowWrite],
-                    history: Sequence[HistoryRow]) -> tuple[bytes | None, tuple[str, ...], tuple[str, ...]]:
+                    history: Sequence[HistoryRow], grid: list[list[Any]] | None,
+                    recheck_history: bool) -> tuple[bytes | None, tuple[str, ...], tuple[str, ...]]:
     zin = zipfile.ZipFile(io.BytesIO(data))
     parts, date1904 = _sheet_parts(zin)
     if worksheet not in parts or S.HISTORY_SHEET not in parts:
         raise XlsxError(f"worksheet '{worksheet}' or '{S.HISTORY_SHEET}' missing; run `init`")
-    grid = read_grid(data, worksheet)
+    if grid is None:
+        grid = read_grid(data, worksheet)
     layout = _layout(grid[0] if grid else [])
     targets, missed = _locate(writes, grid, layout)
     styles = _Styles(zin.read("xl/styles.xml"))
@@ -265,8 +284,10 @@ def _patch_workbook(data: bytes, worksheet: str, writes: Sequence[RowWrite],
         changed[parts[worksheet]] = sheet.bytes()
 
     if history:
+        # Only rows a previous, interrupted write may have added need looking for.
         existing = {(str(r[1] or ""), str(r[3] or ""), str(r[4] or ""))
-                    for r in (row + [None] * 5 for row in read_grid(data, S.HISTORY_SHEET)[1:])}
+                    for r in (row + [None] * 5 for row in read_grid(data, S.HISTORY_SHEET)[1:])
+                    } if recheck_history else set()
         fresh = []
         for h in history:
             if (h.entry_id, h.event, h.detail) not in existing:
@@ -349,7 +370,8 @@ class _SheetXml:
         self.styles = styles
         self.epoch = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
         self.dirty = False
-        self._rows: dict[int, bytes] = {}          # row number -> new row xml
+        self._rows: dict[int, bytes] = {}          # row number -> its rewritten xml
+        self._added: dict[int, bytes] = {}         # rows appended after the last one
         self._spans: dict[int, tuple[int, int]] | None = None
         self._col_styles = self._column_styles()
 
@@ -370,7 +392,15 @@ class _SheetXml:
         if row in self._rows:
             return self._rows[row]
         span = self._index().get(row)
-        return self.xml[span[0]:span[1]] if span else f'<row r="{row}"/>'.encode()
+        if span is None:     # calamine saw the row, so its XML must be there
+            raise XlsxError(f"row {row} not found in the worksheet XML; nothing written")
+        return self.xml[span[0]:span[1]]
+
+    def _last_row(self) -> int:
+        """The last row number, read from the end (no need to index a long `Riwayat`)."""
+        at = self.xml.rfind(b"<row ")
+        found = ROW_RE.match(self.xml, at) if at >= 0 else None
+        return int(found.group(1)) if found else 0
 
     def _style_for(self, col: int, existing: bytes | None, row_xml: bytes) -> int:
         if existing is not None:
@@ -413,28 +443,30 @@ class _SheetXml:
         self.dirty = True
 
     def append(self, rows: Iterable[list[Any]]) -> None:
-        last = max(self._index(), default=0)
+        last = max([self._last_row(), *self._added])
         for values in rows:
             last += 1
-            for col, value in enumerate(values):
-                self.set(last, col, value)
+            cells = [self._cell(f"{column_letter(c)}{last}", self._style_for(c, None, b""), v)
+                     for c, v in enumerate(values)]
+            self._added[last] = f'<row r="{last}">'.encode() + b"".join(cells) + b"</row>"
+            self.dirty = True
 
     def bytes(self) -> bytes:
-        index = self._index()
         out, pos = [], 0
-        for row, span in sorted(index.items(), key=lambda kv: kv[1]):
-            if row in self._rows:
-                out += [self.xml[pos:span[0]], self._rows[row]]
-                pos = span[1]
-        added = [self._rows[r] for r in sorted(self._rows) if r not in index]
-        tail = self.xml[pos:]
-        if added:
-            if b"<sheetData/>" in tail:
-                tail = tail.replace(b"<sheetData/>", b"<sheetData>" + b"".join(added) + b"</sheetData>", 1)
+        if self._rows:
+            index = self._index()
+            for row, span in sorted(index.items(), key=lambda kv: kv[1]):
+                if row in self._rows:
+                    out += [self.xml[pos:span[0]], self._rows[row]]
+                    pos = span[1]
+        out.append(self.xml[pos:])
+        xml = b"".join(out)
+        if self._added:
+            rows = b"".join(self._added[r] for r in sorted(self._added))
+            if b"<sheetData/>" in xml:
+                xml = xml.replace(b"<sheetData/>", b"<sheetData>" + rows + b"</sheetData>", 1)
             else:
-                tail = tail.replace(b"</sheetData>", b"".join(added) + b"</sheetData>", 1)
-            last = max(self._rows)
-            tail = re.sub(rb'(<dimension ref="[A-Z]+\d+:[A-Z]+)\d+(")',
-                          rb"\g<1>" + str(last).encode() + rb"\g<2>", tail, count=1)
-        out.append(tail)
-        return b"".join(out)
+                xml = xml.replace(b"</sheetData>", rows + b"</sheetData>", 1)
+            xml = re.sub(rb'(<dimension ref="[A-Z]+\d+:[A-Z]+)\d+(")',
+                         rb"\g<1>" + str(max(self._added)).encode() + rb"\g<2>", xml, count=1)
+        return xml

@@ -43,6 +43,16 @@ EV_REAPPROVE = "Paraf Diulang"
 CONTENT_CHANGED = "Naskah berubah setelah diparaf; mohon paraf ulang"
 
 
+# Occurrence of each event the first time it happens (see `decide`); the default is the
+# first approval round. Used to recognise events already in `Riwayat` after a lost ledger.
+_FIRST_OCCURRENCE = {EV_RECEIVED: "0", EV_COMPLETE: "0", EV_LIVE: "0", EV_ARCHIVED: "0",
+                     EV_REAPPROVE: "2", EV_UPDATED: "v2", EV_FAILED: "1.0"}
+
+
+def first_event_key(name: str) -> str:
+    return f"{name}#{_FIRST_OCCURRENCE.get(name, '1')}"
+
+
 class Action(Enum):
     PUBLISH = "publish"      # create the post, or put a withdrawn one back
     UPDATE = "update"        # re-approved edit: same post, same URL
