@@ -16,8 +16,8 @@ from typing import Any, Callable
 
 from automation.core import schema as S
 from automation.core.entry import (
-    Content, Entry, document_reference, field_problems, fingerprint, locate_headers, post_slug,
-    read_rows, same_value, separate_copies, split_links,
+    Content, Entry, content_key, document_reference, field_problems, fingerprint, locate_headers,
+    post_slug, read_rows, same_value, separate_copies, split_links,
 )
 from automation.core.numbering import archive_place, number_pattern, read_number
 from automation.core.workflow import Action, Decision, Memory, Published, decide, first_event_key
@@ -60,6 +60,7 @@ class CycleReport:
     changed: list[RowSummary] = field(default_factory=list)
     missed_writes: tuple[str, ...] = ()
     write_error: str = ""
+    interrupted: bool = False           # stopped (signal) before every row was handled
 
 
 @dataclass
@@ -78,7 +79,7 @@ class _Planned:
     entry: Entry
     match: dict[str, str]
     id_in_sheet: bool
-    resolved: _Resolved
+    resolved: _Resolved | None          # None when the content came from the cache (no action)
     decision: Decision
 
 
@@ -94,6 +95,7 @@ class Cycle:
         self._history: list[HistoryRow] | None = None
         self._clearing: dict[str, Memory] = {}    # rows whose tick clears await the write
         self._recovered = False
+        self._failures = 0                         # rows whose action failed and waits to retry
 
     # -- the cycle ---------------------------------------------------------------------------
     def run(self) -> CycleReport:
@@ -110,6 +112,7 @@ class Cycle:
             self.cfg.archive.number_format, klasifikasi=self.cfg.archive.klasifikasi,
             unit=self.cfg.archive.unit))
         in_sheet = {e.entry_id for e in entries if e.entry_id}
+        self._content_cache = self.ledger.content_cache()
         rows = [self._consider(entry, memories, in_sheet) for entry in entries]
         self._persist_identities(rows)
 
@@ -118,6 +121,7 @@ class Cycle:
         for planned in rows:
             if self.stop():
                 log.info("stop requested: leaving the remaining rows for the next cycle")
+                report.interrupted = True
                 break
             write, summary = self._complete(planned)
             if write.cells:
@@ -180,12 +184,12 @@ class Cycle:
         if result.missed:
             log.warning("rows moved or vanished before writing, retried next cycle: %s",
                         ", ".join(result.missed))
-        self.ledger.set_meta("agenda_version", None if result.missed else result.version)
+        # The next cycle may skip reading only if this one left nothing undone.
+        self.ledger.set_meta("agenda_version", None if result.missed or report.interrupted
+                             else result.version)
         self.ledger.set_meta("last_full_read", self.now.isoformat())
-        self.ledger.set_meta("retry_pending", "1" if self._failing() else None)
-
-    def _failing(self) -> bool:
-        return any(m.publish_error for m in self.ledger.memories().values())
+        # A failed publication is retried next cycle even if the agenda does not change.
+        self.ledger.set_meta("retry_pending", "1" if self._failures else None)
 
     # -- one row -----------------------------------------------------------------------------
     def _consider(self, entry: Entry, memories: dict[str, Memory], in_sheet: set[str]) -> _Planned:
@@ -199,10 +203,30 @@ class Cycle:
         if remembered is None:
             remembered = self._first_sight(entry)
         memory = self._numbered(entry, remembered)
-        resolved = self._resolve(entry)
-        decision = decide(entry, memory, resolved.content, self.now, self.ws.rules)
+        resolved = None
+        content = self._unchanged_content(entry)
+        if content is None:
+            resolved = self._resolve(entry)
+            content = resolved.content
+        decision = decide(entry, memory, content, self.now, self.ws.rules)
+        if decision.action is not None and resolved is None:
+            # About to publish: the post needs the files and the body, freshly read.
+            resolved = self._resolve(entry)
+            decision = decide(entry, memory, resolved.content, self.now, self.ws.rules)
         self._remember(entry.entry_id, remembered, decision)
         return _Planned(entry, match, id_in_sheet, resolved, decision)
+
+    def _unchanged_content(self, entry: Entry) -> Content | None:
+        """The row's complete content as last resolved, if its texts and files are unchanged.
+
+        Spares reading and checking every file of every row on every cycle.
+        """
+        cached = self._content_cache.get(entry.entry_id)
+        if cached is None or cached[0] != content_key(entry, self.ws.rules):
+            return None
+        if not self.ws.media.unchanged(cached[1]):
+            return None
+        return Content(cached[2])
 
     def _new_id(self, match: dict[str, str], in_sheet: set[str]) -> str:
         """A new row's ID; the same one again if an earlier write of it did not land."""
@@ -227,6 +251,8 @@ class Cycle:
 
         if decision.memory.clearing:
             self._clearing[entry.entry_id] = decision.memory
+        if decision.memory.publish_error:
+            self._failures += 1
         cells = dict(decision.cells)
         if action is not None and not acted:
             del cells[S.STATUS]          # keeps what it shows until the action has run
@@ -268,6 +294,9 @@ class Cycle:
             problems += document.problems
             document_fp, body = document.fingerprint, document.html
         digest = fingerprint(entry, document_fp, [(f.name, f.sha256) for f in media.files])
+        if not problems and not self.dry_run:
+            self.ledger.cache_content(entry.entry_id, content_key(entry, self.ws.rules),
+                                      media.stamp + (document.stamp if reference else ()), digest)
         return _Resolved(Content(digest, tuple(problems)), media, body)
 
     # -- memory: first sight, recovery and numbers ---------------------------------------------

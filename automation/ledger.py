@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS journal (
     slug TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, outcome TEXT);
 CREATE TABLE IF NOT EXISTS file_facts (key TEXT PRIMARY KEY, facts TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pending_ids (signature TEXT PRIMARY KEY, entry_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS content_cache (entry_id TEXT PRIMARY KEY, key TEXT NOT NULL,
+    stamp TEXT NOT NULL, fingerprint TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -185,6 +187,15 @@ class Ledger:
         with self.transaction():
             self.db.executemany("DELETE FROM pending_ids WHERE entry_id = ?",
                                 [(i,) for i in entry_ids])
+
+    # -- complete content of rows, valid while their texts and files are unchanged -----------
+    def content_cache(self) -> dict[str, tuple[str, list, str]]:
+        return {eid: (key, json.loads(stamp), fp) for eid, key, stamp, fp
+                in self.db.execute("SELECT entry_id, key, stamp, fingerprint FROM content_cache")}
+
+    def cache_content(self, entry_id: str, key: str, stamp: tuple, fingerprint: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO content_cache VALUES (?, ?, ?, ?)",
+                        (entry_id, key, json.dumps(stamp), fingerprint))
 
     # -- small things --------------------------------------------------------------------------
     def get(self, key: str) -> dict[str, Any] | None:

@@ -42,6 +42,7 @@ class MediaFile:
 class MediaCheck:
     files: tuple[MediaFile, ...]
     problems: tuple[str, ...]           # Indonesian, each names the file and the fix
+    stamp: tuple = ()                   # lets `MediaSource.unchanged` tell that nothing changed
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Document:
     html: str                           # sanitised body HTML
     fingerprint: str                    # sha256 of the referenced document's bytes
     problems: tuple[str, ...]
+    stamp: tuple = ()
 
 
 class MediaSource(Protocol):
@@ -57,6 +59,9 @@ class MediaSource(Protocol):
 
     def read_document(self, reference: str) -> Document:
         """Read a `Naskah Berita` that is a path or link to a document."""
+
+    def unchanged(self, stamp: list) -> bool:
+        """Cheaply, whether everything a `stamp` (JSON round-tripped) describes is as it was."""
 
     def check(self) -> list[str]:
         """Problems an administrator must fix before going live (English, with the fix)."""

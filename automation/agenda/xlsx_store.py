@@ -17,7 +17,7 @@ import re
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 from xml.sax.saxutils import escape
 
 from lxml import etree
@@ -36,6 +36,7 @@ PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 ROW_RE = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.S)
 CELL_RE = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?(?:/>|>.*?</c>)', re.S)
 STYLE_RE = re.compile(rb'\bs="(\d+)"')
+DIMENSION_RE = re.compile(rb'(<dimension ref="[A-Z]+\d+:[A-Z]+)\d+"')
 COL_RE = re.compile(rb'<col\b[^>]*>')
 # Characters XML 1.0 cannot carry; they are dropped from text the program writes.
 ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -155,22 +156,21 @@ class XlsxAgenda:
         for _ in range(3):
             data, version = self._load()
             grid = self._last_read[1] if self._last_read and self._last_read[0] == version else None
-            patched, written, missed = _patch_workbook(data, self.worksheet, writes, history,
-                                                       grid, recheck_history)
-            if patched is None:
-                return WriteReport(written, missed, version)
-            if self._replace(data, patched, version):
+            patch = _patch_workbook(data, self.worksheet, writes, history, grid, recheck_history)
+            if not patch.changed:
+                return WriteReport(patch.written, patch.missed, version)
+            if self._replace(data, patch, version):
                 self._last_read = None
-                return WriteReport(written, missed, self.version() or "")
+                return WriteReport(patch.written, patch.missed, self.version() or "")
             log.info("agenda file changed while writing; reading it again before writing")
         raise StoreBusy(f"agenda file {self.path} keeps changing; writes retried next cycle")
 
-    def _replace(self, old: bytes, new: bytes, version: str) -> bool:
+    def _replace(self, old: bytes, patch: _Patch, version: str) -> bool:
         # A fixed name: a copy left by a killed run is simply overwritten by the next one.
         tmp = self.path.with_name(f".~{self.path.name}.tmp")
         try:
             with open(tmp, "wb") as fh:
-                fh.write(new)
+                patch.write_to(fh)
                 fh.flush()
                 os.fsync(fh.fileno())
             if self.version() != version:     # someone saved it since we read it
@@ -259,7 +259,7 @@ def _locate(writes: Sequence[RowWrite], grid: list[list[Any]], layout: dict[str,
 
 def _patch_workbook(data: bytes, worksheet: str, writes: Sequence[RowWrite],
                     history: Sequence[HistoryRow], grid: list[list[Any]] | None,
-                    recheck_history: bool) -> tuple[bytes | None, tuple[str, ...], tuple[str, ...]]:
+                    recheck_history: bool) -> _Patch:
     zin = zipfile.ZipFile(io.BytesIO(data))
     parts, date1904 = _sheet_parts(zin)
     if worksheet not in parts or S.HISTORY_SHEET not in parts:
@@ -269,7 +269,7 @@ def _patch_workbook(data: bytes, worksheet: str, writes: Sequence[RowWrite],
     layout = _layout(grid[0] if grid else [])
     targets, missed = _locate(writes, grid, layout)
     styles = _Styles(zin.read("xl/styles.xml"))
-    changed: dict[str, bytes] = {}
+    changed: dict[str, _SheetXml | bytes] = {}
 
     sheet = _SheetXml(zin.read(parts[worksheet]), styles, date1904)
     for row, w in targets.items():
@@ -281,7 +281,7 @@ def _patch_workbook(data: bytes, worksheet: str, writes: Sequence[RowWrite],
             if not same_value(current, value):
                 sheet.set(row, col, value)
     if sheet.dirty:
-        changed[parts[worksheet]] = sheet.bytes()
+        changed[parts[worksheet]] = sheet
 
     if history:
         # Only rows a previous, interrupted write may have added need looking for.
@@ -296,19 +296,34 @@ def _patch_workbook(data: bytes, worksheet: str, writes: Sequence[RowWrite],
         if fresh:
             log_sheet = _SheetXml(zin.read(parts[S.HISTORY_SHEET]), styles, date1904)
             log_sheet.append([[h.at, h.entry_id, h.agenda_number, h.event, h.detail] for h in fresh])
-            changed[parts[S.HISTORY_SHEET]] = log_sheet.bytes()
+            changed[parts[S.HISTORY_SHEET]] = log_sheet
 
-    written = tuple(w.entry_id for w in targets.values())
-    if not changed:
-        return None, written, tuple(missed)
-    if styles.dirty:
+    if changed and styles.dirty:
         changed["xl/styles.xml"] = styles.bytes()
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zout.writestr(info, changed.get(info.filename) or zin.read(info.filename))
-    return out.getvalue(), written, tuple(missed)
+    return _Patch(zin, changed, tuple(w.entry_id for w in targets.values()), tuple(missed))
+
+
+class _Patch:
+    """The workbook's parts with the changed ones replaced, streamed into a new file."""
+
+    def __init__(self, zin: zipfile.ZipFile, changed: dict[str, _SheetXml | bytes],
+                 written: tuple[str, ...], missed: tuple[str, ...]):
+        self.zin, self.changed, self.written, self.missed = zin, changed, written, missed
+
+    def write_to(self, fh) -> None:
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in self.zin.infolist():
+                part = self.changed.get(info.filename)
+                if isinstance(part, _SheetXml):
+                    # A large sheet goes out piece by piece, never joined in memory.
+                    target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                    target.compress_type = zipfile.ZIP_DEFLATED
+                    with zout.open(target, "w", force_zip64=True) as out:
+                        for chunk in part.chunks():
+                            out.write(chunk)
+                else:
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    zout.writestr(info, part if part is not None else self.zin.read(info.filename))
 
 
 class _Styles:
@@ -451,22 +466,27 @@ class _SheetXml:
             self._added[last] = f'<row r="{last}">'.encode() + b"".join(cells) + b"</row>"
             self.dirty = True
 
-    def bytes(self) -> bytes:
-        out, pos = [], 0
+    def chunks(self) -> Iterator[bytes | memoryview]:
+        """The edited XML as pieces: unchanged stretches are views of the original."""
+        cuts: list[tuple[int, int, bytes]] = []           # (start, end, replacement)
         if self._rows:
             index = self._index()
-            for row, span in sorted(index.items(), key=lambda kv: kv[1]):
-                if row in self._rows:
-                    out += [self.xml[pos:span[0]], self._rows[row]]
-                    pos = span[1]
-        out.append(self.xml[pos:])
-        xml = b"".join(out)
+            cuts += [(*index[row], xml) for row, xml in self._rows.items()]
         if self._added:
             rows = b"".join(self._added[r] for r in sorted(self._added))
-            if b"<sheetData/>" in xml:
-                xml = xml.replace(b"<sheetData/>", b"<sheetData>" + rows + b"</sheetData>", 1)
+            empty = re.search(rb"<sheetData\s*/>", self.xml)
+            if empty:
+                cuts.append((empty.start(), empty.end(), b"<sheetData>" + rows + b"</sheetData>"))
             else:
-                xml = xml.replace(b"</sheetData>", rows + b"</sheetData>", 1)
-            xml = re.sub(rb'(<dimension ref="[A-Z]+\d+:[A-Z]+)\d+(")',
-                         rb"\g<1>" + str(max(self._added)).encode() + rb"\g<2>", xml, count=1)
-        return xml
+                at = self.xml.rindex(b"</sheetData>")
+                cuts.append((at, at, rows))
+            dimension = DIMENSION_RE.search(self.xml, 0, self.xml.find(b"<sheetData"))
+            if dimension:
+                cuts.append((dimension.start(), dimension.end(),
+                             dimension.group(1) + str(max(self._added)).encode() + b'"'))
+        view, pos = memoryview(self.xml), 0
+        for start, end, new in sorted(cuts):
+            yield view[pos:start]
+            yield new
+            pos = end
+        yield view[pos:]

@@ -66,6 +66,9 @@ def locate_headers(header_row: Sequence[Any], rules: Rules) -> Layout:
 
 
 def _text(value: Any) -> str:
+    if value.__class__ is str:          # the common case, kept fast: called for every cell
+        return (value if "\r" not in value else
+                value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -217,6 +220,13 @@ def tick_notes(entry: Entry) -> list[str]:
     return [f"Isi kolom '{h}' (\"{t.odd_text}\") bukan centang dan dianggap belum dicentang. "
             "Centang kotaknya atau tulis 'ya'; kosongkan bila belum setuju."
             for h, t in entry.ticks.items() if t.odd_text is not None]
+
+
+def content_key(entry: Entry, rules: Rules) -> str:
+    """A digest of every text that `field_problems` and `fingerprint` read from the row."""
+    headers = sorted(set(S.CONTENT_HEADERS) | set(S.REQUIRED_HEADERS))
+    payload = [[entry.text(h) for h in headers], list(rules.news_types)]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def fingerprint(entry: Entry, document_fingerprint: str, media: Sequence[tuple[str, str]]) -> str:

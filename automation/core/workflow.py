@@ -134,8 +134,9 @@ def _again(count: int, word: str = "ulang") -> str:
 
 
 def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules: Rules) -> Decision:
-    mem = memory if memory.first_seen is not None else replace(memory, first_seen=now)
+    mem = memory          # read from; the new memory is built once, at the end
     plan = _Plan(mem)
+    round_, archived_at, publish_error = mem.round, mem.archived_at, mem.publish_error
     if mem.origin_note:
         plan.notes.append(mem.origin_note)
     plan.notes.extend(entry.notes)
@@ -154,7 +155,6 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
     ticked = [h for h in rules.approval_columns if entry.ticked(h)]
     clear = tuple(h for h in ticked if h in mem.clearing)
     ticked = [h for h in ticked if h not in clear]
-    mem = replace(mem, clearing=clear)
     approvals = {h: fp for h, fp in mem.approvals.items() if h in ticked}
     if entry.copied_from is not None:
         # Ticks copied along with a row were given to the original, not to this copy.
@@ -163,16 +163,14 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
         # Only complete content can void approvals: a file that could not be read this
         # time is no proof that anything changed.
         clear, ticked, approvals = clear + tuple(ticked), [], {}
-        mem = replace(mem, round=mem.round + 1)
+        round_ += 1
         plan.event(EV_REAPPROVE, "Isi berubah setelah diparaf; paraf dihapus"
-                   + _again(mem.round - 1), mem.round)
+                   + _again(round_ - 1), round_)
         plan.notes.append(CONTENT_CHANGED + ".")
-    mem = replace(mem, clearing=clear)
     for header in ticked:
         if header not in approvals:
             approvals[header] = content.fingerprint
-            plan.event(header, "Dicentang" + _again(mem.round - 1, "paraf ulang"), mem.round)
-    mem = replace(mem, approvals=approvals)
+            plan.event(header, "Dicentang" + _again(round_ - 1, "paraf ulang"), round_)
 
     post = mem.post
     approved = content.complete and len(ticked) == len(rules.approval_columns)
@@ -184,7 +182,7 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
     if entry.ticked(S.REJECTED):
         if post is None:
             status = REJECTED
-            plan.event(EV_REJECTED, "Ditolak pimpinan" + _leader_note(entry), mem.round)
+            plan.event(EV_REJECTED, "Ditolak pimpinan" + _leader_note(entry), round_)
         elif live:
             action, status = Action.WITHDRAW, LIVE
         else:
@@ -197,7 +195,7 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
             action = Action.UPDATE if live else Action.PUBLISH
             # Until the action has run the sheet keeps what it shows (the shell writes the
             # status that `decide` gives after the action).
-            status = FAILED if mem.publish_error else (entry.text(S.STATUS) or unapproved)
+            status = FAILED if publish_error else (entry.text(S.STATUS) or unapproved)
         else:
             status = unapproved
             if post is not None and not live:
@@ -222,20 +220,21 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
                        + _again(mem.version - 1, "perubahan"), f"v{mem.version}")
         if entry.ticked(S.PAPER_FILED) and action is None:
             status = ARCHIVED
-            if mem.archived_at is None:
-                mem = replace(mem, archived_at=now)
+            archived_at = archived_at or now
             plan.event(EV_ARCHIVED, f"Naskah disimpan di {mem.archive_location}", 0)
     elif entry.ticked(S.PAPER_FILED) and post is None and not entry.ticked(S.REJECTED):
         plan.notes.append("'Arsip Fisik' dicentang sebelum berita tayang; dicatat setelah tayang.")
 
     if action is None:
-        mem = replace(mem, publish_error="")    # nothing left to retry: the error is history
-    if mem.publish_error:
-        plan.notes.append(mem.publish_error)
-        plan.event(EV_FAILED, mem.publish_error, f"{mem.round}.{mem.version}")
+        publish_error = ""                      # nothing left to retry: the error is history
+    if publish_error:
+        plan.notes.append(publish_error)
+        plan.event(EV_FAILED, publish_error, f"{round_}.{mem.version}")
     plan.notes.extend(content.problems)
 
-    mem = replace(mem, events=mem.events | {e.key for e in plan.events})
+    mem = replace(mem, first_seen=mem.first_seen or now, round=round_, approvals=approvals,
+                  clearing=clear, archived_at=archived_at, publish_error=publish_error,
+                  events=mem.events | {e.key for e in plan.events})
     return Decision(status=status, memory=mem, cells=_cells(entry, mem, status, plan.notes),
                     clear_ticks=clear, events=tuple(plan.events), action=action)
 

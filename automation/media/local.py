@@ -77,6 +77,7 @@ class LocalFolder:
 
         problems: list[str] = []
         candidates: list[tuple[str, Path, os.stat_result]] = []
+        folders: list[tuple[Path, os.stat_result]] = []
         for link in wanted:
             try:
                 if _is_web_link(link):
@@ -87,6 +88,7 @@ class LocalFolder:
                     )
                 path, info = self._locate(base, MEDIA, link, _link_path(MEDIA, link))
                 if stat.S_ISDIR(info.st_mode):
+                    folders.append((path, info))
                     candidates += self._folder_media(base, link, path, problems)
                 else:
                     candidates.append((link, path, info))
@@ -103,18 +105,34 @@ class LocalFolder:
                 files.append(self._media_file(shown, path, info))
             except _Problem as problem:
                 problems.append(problem.note)
-        return MediaCheck(tuple(files), tuple(dict.fromkeys(problems)))
+        stamp = tuple(_stamp(path, info) for path, info in folders) + tuple(
+            _stamp(path, info) for _, path, info in candidates)
+        return MediaCheck(tuple(files), tuple(dict.fromkeys(problems)), stamp)
 
     def read_document(self, reference: str) -> Document:
         shown = _clean(reference)
         try:
-            data = self._document_bytes(shown)
+            path, info, data = self._document_bytes(shown)
             body = document_to_html(shown, data)
         except _Problem as problem:
             return Document("", "", (problem.note,))
         except ValueError as error:  # document_to_html's Indonesian note
             return Document("", "", (str(error),))
-        return Document(body, hashlib.sha256(data).hexdigest(), ())
+        return Document(body, hashlib.sha256(data).hexdigest(), (), (_stamp(path, info),))
+
+    def unchanged(self, stamp: list) -> bool:
+        """Every file and folder still has the identity, size and time stamp it had.
+
+        A folder's time stamp changes when a file is added to it or taken out of it.
+        """
+        for path, ino, size, mtime_ns in stamp:
+            try:
+                info = os.stat(path)
+            except OSError:
+                return False
+            if (info.st_ino, info.st_size, info.st_mtime_ns) != (ino, size, mtime_ns):
+                return False
+        return True
 
     def check(self) -> list[str]:
         where = self.base_dir
@@ -229,7 +247,7 @@ class LocalFolder:
 
     # --- documents --------------------------------------------------------------------
 
-    def _document_bytes(self, shown: str) -> bytes:
+    def _document_bytes(self, shown: str) -> tuple[Path, os.stat_result, bytes]:
         if not shown:
             raise _Problem("Naskah Berita kosong. Tempel teksnya atau tulis jalur berkas naskah.")
         if _is_web_link(shown):
@@ -251,12 +269,16 @@ class LocalFolder:
             fix = "Perkecil berkasnya, misalnya kompres gambar di dalamnya."
             raise _Problem(self._too_large(DOCUMENT, shown, info.st_size, fix))
         try:
-            return path.read_bytes()
+            return path, info, path.read_bytes()
         except OSError:
             raise _Problem(_unreadable(DOCUMENT, shown)) from None
 
 
 # --- helpers --------------------------------------------------------------------------
+
+
+def _stamp(path: Path, info: os.stat_result) -> tuple[str, int, int, int]:
+    return str(path), info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def _clean(link: str) -> str:
