@@ -208,8 +208,10 @@ class StaticSite:
     def _save(self, records: dict[str, dict[str, Any]]) -> None:
         """Write posts.json, then the index page it drives; the cache follows the disk."""
         path = self._dir / CATALOGUE
-        data = json.dumps({"version": 1, "posts": list(records.values())},
-                          ensure_ascii=False, indent=2)
+        # One post per line: readable, and dumped by json's fast C encoder (indent is not).
+        lines = ",\n".join(json.dumps(r, ensure_ascii=False) for r in records.values())
+        data = f'{{"version": 1, "posts": [\n{lines}\n]}}\n'
+
         _write_atomic(path, data.encode("utf-8"))
         stat = path.stat()
         self._records, self._stamp = records, (stat.st_mtime_ns, stat.st_size)
