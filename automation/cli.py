@@ -26,9 +26,9 @@ log = logging.getLogger("automation")
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
 
-def _setup_logging(cfg: Config | None, verbose: bool) -> None:
+def _setup_logging(cfg: Config | None, verbose: bool, quiet: bool = False) -> None:
     root = logging.getLogger()
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not root.handlers:
         console = logging.StreamHandler(sys.stderr)
@@ -217,7 +217,7 @@ COMMANDS = {"init": cmd_init, "once": cmd_once, "run": cmd_run, "check": cmd_che
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
-        _setup_logging(None, args.verbose)
+        _setup_logging(None, args.verbose, quiet=True)    # the demo prints its own summary
         return cmd_demo(args)
     try:
         cfg = config_module.load(args.config)

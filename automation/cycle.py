@@ -47,7 +47,7 @@ class RowSummary:
     url: str = ""
 
     def line(self) -> str:
-        what = f"{self.before or '(baru)'} -> {self.after}"
+        what = f"{self.before or '(new)'} -> {self.after}"
         extra = f" [{self.action}]" if self.action else ""
         link = f" {self.url}" if self.url else ""
         return f"{self.agenda_number or '-':>10}  {self.title[:50]:<50}  {what}{extra}{link}"
@@ -136,11 +136,11 @@ class Cycle:
         """Nothing to do when the agenda is as we left it and nothing waits (no read at all)."""
         version = self.ws.store.version()
         last_full = self.ledger.meta("last_full_read")
-        if (self.dry_run or version is None or version != self.ledger.meta("agenda_version")
-                or self.ledger.meta("retry_pending") or self.ledger.unwritten_events()
-                or not last_full or self.now - datetime.fromisoformat(last_full) >= FULL_READ_EVERY):
-            return False
-        return True
+        return not (self.dry_run or version is None
+                    or version != self.ledger.meta("agenda_version")
+                    or self.ledger.meta("retry_pending") or self.ledger.unwritten_events()
+                    or not last_full
+                    or self.now - datetime.fromisoformat(last_full) >= FULL_READ_EVERY)
 
     def _persist_identities(self, rows: list[_Planned]) -> None:
         """Rows about to be published need their `ID Sistem` in the sheet first.

@@ -102,17 +102,21 @@ class Agenda:
         headers = self.headers(ws)
         return [dict(zip(headers, v)) for v in ws.iter_rows(min_row=2, values_only=True) if any(v)]
 
+    @staticmethod
+    def _type(ws, row: int, column: int, value: Any) -> None:
+        """Put a value in a cell as a person would: text stays text, even '=...'."""
+        cell = ws.cell(row=row, column=column)
+        cell.value = value
+        if isinstance(value, str):
+            cell.data_type = "s"
+
     def put_rows(self, rows: list[dict[str, Any]], start: int = 2) -> None:
-        """Write rows as a person would (text stays text, even when it starts with '=')."""
         book = self._book()
         ws = book[self.cfg.agenda.worksheet]
         headers = self.headers(ws)
         for n, values in enumerate(rows, start=start):
             for header, value in values.items():
-                cell = ws.cell(row=n, column=headers.index(header) + 1)
-                cell.value = value
-                if isinstance(value, str):
-                    cell.data_type = "s"
+                self._type(ws, n, headers.index(header) + 1, value)
         book.save(self.path)
 
     def edit(self, title: str, **cells: Any) -> None:
@@ -122,10 +126,7 @@ class Agenda:
         for r in range(2, ws.max_row + 1):
             if ws.cell(row=r, column=headers.index(S.TITLE) + 1).value == title:
                 for header, value in cells.items():
-                    cell = ws.cell(row=r, column=headers.index(header) + 1)
-                    cell.value = value
-                    if isinstance(value, str):
-                        cell.data_type = "s"
+                    self._type(ws, r, headers.index(header) + 1, value)
                 book.save(self.path)
                 return
         raise AssertionError(f"no row titled {title!r}")
@@ -141,10 +142,7 @@ class Agenda:
         for n, index in enumerate(order, start=2):
             values = current[index] if index is not None else [None] * width
             for c, value in enumerate(values, start=1):
-                cell = ws.cell(row=n, column=c)
-                cell.value = value
-                if isinstance(value, str):
-                    cell.data_type = "s"
+                self._type(ws, n, c, value)
         book.save(self.path)
 
     # -- running the program ---------------------------------------------------------------
