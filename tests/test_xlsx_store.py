@@ -16,7 +16,7 @@ from PIL import Image
 
 from automation.agenda.xlsx_store import XlsxAgenda, column_index, column_letter
 from automation.core import schema as S
-from automation.ports import HistoryRow, RowWrite, StoreBusy
+from automation.ports import HistoryRow, RowWrite
 from tests.agenda_workspace import NOW, Agenda, approved, row
 
 

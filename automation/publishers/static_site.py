@@ -27,14 +27,13 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from automation.core.calendar import format_datetime
 from automation.media.documents import sanitize_html
+from automation.publishers.photos import copy_photo
 from automation.ports import AdapterError, MediaFile, Post, PostRef
 
 OFFICE = "Dinas Komunikasi, Informatika, Statistik dan Persandian Provinsi Kalimantan Utara"
-MAX_PHOTO_SIDE = 2560
 CATALOGUE = "posts.json"
 INDEX = "index.html"
 
@@ -235,7 +234,7 @@ class StaticSite:
                 name = safe_file_name(media, taken)
                 taken.add(name)
                 if media.kind == "photo":
-                    _copy_photo(media.path, folder / name)
+                    copy_photo(media.path, folder / name)
                     photos.append(name)
                 else:
                     shutil.copyfile(media.path, folder / name)
@@ -350,28 +349,6 @@ def _check_slug(slug: str) -> str:
             "letter or digit."
         )
     return slug
-
-
-def _copy_photo(source: Path, target: Path) -> None:
-    """Copy a photo, downscaling it (upright, same format) when a side exceeds the maximum."""
-    try:
-        image = Image.open(source)
-    except UnidentifiedImageError:
-        # A format this Pillow cannot read (e.g. HEIC): publish the file as it came.
-        shutil.copyfile(source, target)
-        return
-    with image:
-        # Resizing an animation would keep only its first frame.
-        if max(image.size) > MAX_PHOTO_SIDE and not getattr(image, "is_animated", False):
-            image_format = image.format
-            upright = ImageOps.exif_transpose(image)
-            upright.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE), Image.Resampling.LANCZOS)
-            options: dict[str, Any] = {"icc_profile": image.info.get("icc_profile")}
-            if image_format in ("JPEG", "WEBP"):
-                options["quality"] = 90      # Pillow's default (75) is too soft for news photos
-            upright.save(target, format=image_format, **options)
-            return
-    shutil.copyfile(source, target)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
