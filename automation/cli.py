@@ -141,20 +141,25 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
             locate_headers(store.read().header, rules_of(cfg))
         except (HeaderError, AdapterError) as err:
             problems.append(f"agenda headers: {err}")
-    ws = open_workspace(cfg)
     try:
-        problems += ws.media.check()
-        problems += ws.publisher.check()
-    finally:
-        ws.close()
+        ws = open_workspace(cfg)
+    except AdapterError as err:
+        problems.append(str(err))
+    else:
+        try:
+            problems += ws.media.check()
+            problems += ws.publisher.check()
+        finally:
+            ws.close()
     print(f"Configuration {cfg.source}: OK")
     if problems:
         for p in problems:
             print(f"PROBLEM: {p}")
         return EXIT_FAILED
+    website = cfg.website.url if cfg.website.backend == "wordpress" else cfg.website.output_dir
     print(f"Agenda {cfg.agenda.path}: reachable, headers right")
     print(f"Media folder {cfg.media.base_dir}: readable")
-    print(f"Website ({cfg.website.backend}) {cfg.website.output_dir}: writable")
+    print(f"Website ({cfg.website.backend}) {website}: reachable, may publish")
     print("All well.")
     return EXIT_OK
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,20 +40,27 @@ def open_store(config: Config) -> AgendaStore:
 
 
 def open_workspace(config: Config, ledger_path: Path | None = None) -> Workspace:
-    ledger = Ledger(ledger_path or config.state_dir / "ledger.sqlite3")
     if config.media.backend != "local":
         raise NotImplementedError("media.backend = \"drive\" is not available in this version; "
                                   "use \"local\"")
-    if config.website.backend != "static":
-        raise NotImplementedError("website.backend = \"wordpress\" is not available in this "
-                                  "version; use \"static\"")
     from automation.media.local import LocalFolder
-    from automation.publishers.static_site import StaticSite
+    store, publisher = open_store(config), open_publisher(config)
+    ledger = Ledger(ledger_path or config.state_dir / "ledger.sqlite3")
     return Workspace(
         config=config,
-        store=open_store(config),
+        store=store,
         media=LocalFolder(config.media.base_dir, config.media.max_file_mb, cache=ledger),
-        publisher=StaticSite(config.website.output_dir, config.website.url),
+        publisher=publisher,
         ledger=ledger,
         rules=rules_of(config),
     )
+
+
+def open_publisher(config: Config) -> Publisher:
+    site = config.website
+    if site.backend == "wordpress":
+        from automation.publishers.wordpress import WordPress
+        return WordPress(site.url, site.username, os.environ.get(site.password_env),
+                         site.post_status, site.categories, site.password_env)
+    from automation.publishers.static_site import StaticSite
+    return StaticSite(site.output_dir, site.url)

@@ -1,0 +1,309 @@
+"""Publishing to a real WordPress (Debian's 6.1, started by the fixtures on loopback)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from automation.core import schema as S
+from tests.agenda_workspace import NOW, Agenda, approved
+from tests.test_cycle import Tags
+
+LATER = NOW + timedelta(minutes=5)
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 2048
+
+
+def wp_config(base_url: str, username: str, extra: str = "") -> str:
+    return f"""\
+timezone = "Asia/Makassar"
+state_dir = "state"
+[agenda]
+path = "buku_agenda.xlsx"
+[media]
+base_dir = "media"
+[website]
+backend = "wordpress"
+url = "{base_url}"
+username = "{username}"
+password_env = "WP_TEST_PASSWORD"
+{extra}
+[website.categories]
+"Siaran Pers" = "Berita"
+"""
+
+
+class Rest:
+    """The WordPress REST API as a test reads it: every post, drafts included."""
+
+    def __init__(self, server):
+        self.base = server.base_url + "/wp-json/wp/v2"
+        self.auth = (server.username, server.app_password)
+
+    def get(self, path: str, **params):
+        reply = requests.get(self.base + path, params={"context": "edit", **params},
+                             auth=self.auth, timeout=30)
+        reply.raise_for_status()
+        return reply.json()
+
+    def posts(self):
+        """Posts the program made (a fresh site also has WordPress's own "Hello world!")."""
+        every = self.get("/posts", status="any", per_page=100)
+        return [p for p in every if "<!-- buku-agenda " in p["content"]["raw"]]
+
+    def media(self):
+        return self.get("/media", per_page=100)
+
+
+@pytest.fixture
+def site(wordpress, tmp_path, monkeypatch):
+    monkeypatch.setenv("WP_TEST_PASSWORD", wordpress.app_password)
+    wordpress.create_category("Berita")
+    return wordpress
+
+
+def office(tmp_path: Path, server, rows, extra: str = "") -> Agenda:
+    agenda = Agenda(tmp_path / "office", rows, wp_config(server.base_url, server.username, extra))
+    (agenda.folder / "media" / "video").mkdir(parents=True, exist_ok=True)
+    (agenda.folder / "media" / "video" / "liputan.mp4").write_bytes(MP4)
+    return agenda
+
+
+def test_a_post_comes_out_as_an_operator_would_make_it(site, tmp_path):
+    agenda = office(tmp_path, site, [approved("Gubernur Resmikan Jembatan", **{
+        S.MEDIA: "foto/a.jpg\nfoto/b.jpg, foto/c.jpg video/liputan.mp4",
+        S.CAPTION: "PERESMIAN : Gubernur menggunting pita, Jumat (27/11)."})])
+    big = agenda.photo("foto/a.jpg", "red", size=(3000, 2000))
+    assert big.exists()
+    agenda.cycle()
+    row = agenda.by_title("Gubernur Resmikan Jembatan")
+    assert row[S.STATUS] == "Tayang", row[S.SYSTEM_NOTE]
+
+    rest = Rest(site)
+    [post] = rest.posts()
+    assert post["status"] == "publish"
+    assert post["link"] == row[S.WEBSITE_URL]
+    assert post["title"]["raw"] == "Gubernur Resmikan Jembatan"
+    assert post["date_gmt"] == NOW.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    berita = [c for c in rest.get("/categories") if c["name"] == "Berita"][0]
+    assert post["categories"] == [berita["id"]]
+
+    media = {m["id"]: m for m in rest.media()}
+    assert len(media) == 4
+    featured = media[post["featured_media"]]
+    assert featured["caption"]["raw"] == "PERESMIAN : Gubernur menggunting pita, Jumat (27/11)."
+    assert featured["media_details"]["width"] <= 2560          # scaled before upload
+    content = post["content"]["raw"]
+    assert "TANJUNG SELOR – Isi berita." in content and "<!-- wp:paragraph -->" in content
+    assert content.count("<!-- wp:image") == 3 and "<!-- wp:gallery" in content
+    assert "<!-- wp:video" in content and ".mp4" in content
+    assert "PERESMIAN : Gubernur menggunting pita" in content
+
+    page = requests.get(post["link"], timeout=30)
+    assert page.status_code == 200 and "Gubernur Resmikan Jembatan" in page.text
+
+
+def test_reapproved_edit_updates_the_same_post_and_leaves_no_orphans(site, tmp_path):
+    agenda = office(tmp_path, site, [approved("A", **{S.MEDIA: "foto/a.jpg foto/b.jpg"})])
+    agenda.cycle()
+    first = agenda.by_title("A")
+    agenda.edit("A", **{S.TEXT: "Naskah yang sudah diperbaiki.", S.MEDIA: "foto/a.jpg foto/c.jpg"})
+    agenda.cycle(LATER)
+    agenda.edit("A", **{S.PARAF_KADIS: True, S.PARAF_KABID: True})
+    agenda.cycle(LATER + timedelta(minutes=1))
+    row = agenda.by_title("A")
+    assert row[S.STATUS] == "Tayang"
+    assert row[S.WEBSITE_URL] == first[S.WEBSITE_URL]
+    assert row[S.ARCHIVE_NUMBER] == first[S.ARCHIVE_NUMBER]
+    rest = Rest(site)
+    [post] = rest.posts()
+    assert "Naskah yang sudah diperbaiki." in post["content"]["raw"]
+    names = sorted(m["slug"].rsplit("-", 1)[0][:3] for m in rest.media())
+    assert len(rest.media()) == 2, names                      # b.jpg's upload was removed
+
+
+def test_rejection_after_publication_moves_the_post_to_draft(site, tmp_path):
+    agenda = office(tmp_path, site, [approved("A")])
+    agenda.cycle()
+    agenda.edit("A", **{S.REJECTED: True})
+    agenda.cycle(LATER)
+    assert agenda.by_title("A")[S.STATUS] == "Ditarik"
+    [post] = Rest(site).posts()
+    assert post["status"] == "draft"
+    assert requests.get(agenda.by_title("A")[S.WEBSITE_URL], timeout=30).status_code == 404
+
+
+def test_a_lost_state_folder_finds_the_post_again(site, tmp_path):
+    agenda = office(tmp_path, site, [approved("A"), approved("B")])
+    agenda.cycle()
+    before = agenda.rows()
+    agenda.lose_state()
+    agenda.cycle(LATER)
+    assert len(Rest(site).posts()) == 2
+    assert agenda.rows() == before
+
+
+def test_hostile_text_never_reaches_the_site_as_markup(site, tmp_path):
+    agenda = office(tmp_path, site, [approved('<script>alert(1)</script> Judul', **{
+        S.TEXT: 'Isi <img src=x onerror=alert(1)> <a href="javascript:alert(2)">klik</a>',
+        S.CAPTION: '"><script>alert(3)</script>'})])
+    agenda.cycle()
+    [post] = Rest(site).posts()
+    tags = Tags()
+    tags.feed(post["title"]["raw"] + post["content"]["raw"])
+    assert "script" not in [tag for tag, _ in tags.seen]
+    for _, attrs in tags.seen:
+        assert not [name for name, _ in attrs if name.startswith("on")]
+        assert not [v for _, v in attrs if v and "javascript:" in v.lower()]
+    page = requests.get(post["link"], timeout=30).text
+    scripts = Scripts()
+    scripts.feed(page)
+    assert not [s for s in scripts.bodies if "alert" in s]
+    assert not [a for _, attrs in scripts.seen for a, _ in attrs if a.startswith("on")]
+
+
+class DropsFirstCreateAnswer:
+    """A loopback proxy: forwards to WordPress, but loses the answer of the first
+    `POST /posts` after WordPress has made the post (a timeout with the outcome unknown)."""
+
+    def __init__(self, upstream: str):
+        self.upstream = upstream
+        self.dropped = 0
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _forward(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                reply = requests.request(self.command, proxy.upstream + self.path, data=body,
+                                         headers=headers, timeout=60, allow_redirects=False)
+                if (self.command == "POST" and urlsplit(self.path).path.endswith("/wp/v2/posts")
+                        and not proxy.dropped):
+                    proxy.dropped += 1
+                    self.close_connection = True
+                    return                            # made, but the program never hears it
+                self.send_response(reply.status_code)
+                for k, v in reply.headers.items():
+                    if k.lower() not in ("transfer-encoding", "content-encoding", "connection",
+                                         "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(reply.content)))
+                self.end_headers()
+                self.wfile.write(reply.content)
+
+            do_GET = do_POST = do_DELETE = do_PUT = _forward
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def test_a_lost_answer_to_create_never_makes_a_second_post(site, tmp_path):
+    proxy = DropsFirstCreateAnswer(site.base_url)
+    try:
+        agenda = Agenda(tmp_path / "office", [approved("A")], wp_config(proxy.url, site.username))
+        agenda.cycle()
+        agenda.cycle(LATER)
+    finally:
+        proxy.close()
+    assert proxy.dropped == 1
+    assert len(Rest(site).posts()) == 1
+    assert agenda.by_title("A")[S.STATUS] == "Tayang"
+
+
+def test_a_missing_category_is_a_clear_note_not_a_silent_drop(site, tmp_path):
+    agenda = office(tmp_path, site, [approved("A")], extra="")
+    agenda.cfg.website.categories["Siaran Pers"] = "Tidak Ada"
+    (agenda.folder / "config.toml").write_text(
+        wp_config(site.base_url, site.username).replace('"Berita"', '"Tidak Ada"'))
+    agenda.cycle()
+    row = agenda.by_title("A")
+    assert row[S.STATUS] == "Gagal Tayang"
+    assert "Kategori website 'Tidak Ada'" in row[S.SYSTEM_NOTE]
+    assert Rest(site).posts() == []
+
+
+def test_check_reports_what_the_administrator_must_fix(site, tmp_path, monkeypatch):
+    from automation import config as config_module
+    from automation.workspace import open_publisher
+
+    agenda = office(tmp_path, site, [])
+    cfg = config_module.load(agenda.folder / "config.toml")
+    assert open_publisher(cfg).check() == []
+    monkeypatch.setenv("WP_TEST_PASSWORD", "salah salah salah")
+    assert "Application Password" in open_publisher(cfg).check()[0]
+    monkeypatch.setenv("WP_TEST_PASSWORD", site.contributor_password)
+    contributor = config_module.load(agenda.folder / "config.toml")
+    (agenda.folder / "config.toml").write_text(
+        wp_config(site.base_url, site.contributor_username))
+    contributor = config_module.load(agenda.folder / "config.toml")
+    problems = open_publisher(contributor).check()
+    assert any("may not publish posts" in p for p in problems)
+
+
+class Scripts(Tags):
+    """Also collects what each <script> element would run."""
+
+    def __init__(self):
+        super().__init__()
+        self.bodies: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        super().handle_starttag(tag, attrs)
+        self._in_script = tag == "script"
+        if self._in_script:
+            self.bodies.append("")
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.bodies[-1] += data
+
+
+def test_a_video_over_the_site_upload_limit_gets_a_note_naming_it(tmp_path, monkeypatch):
+    from wordpress_server import WordPressServer
+
+    with WordPressServer(upload_limit_mb=1) as small:
+        monkeypatch.setenv("WP_TEST_PASSWORD", small.app_password)
+        agenda = Agenda(tmp_path / "office", [approved("A", **{S.MEDIA: "foto/a.jpg video/besar.mp4"})],
+                        wp_config(small.base_url, small.username).replace(
+                            '"Siaran Pers" = "Berita"', ""))
+        (agenda.folder / "media" / "video").mkdir()
+        (agenda.folder / "media" / "video" / "besar.mp4").write_bytes(MP4 + b"\x00" * 2 * 2**20)
+        agenda.cycle()
+        row = agenda.by_title("A")
+        assert row[S.STATUS] == "Gagal Tayang"
+        assert "besar.mp4" in row[S.SYSTEM_NOTE] and "batas unggah" in row[S.SYSTEM_NOTE]
+        assert Rest(small).posts() == []
+
+
+def test_a_taken_address_is_accepted_as_wordpress_renames_it(site, tmp_path):
+    from automation.core.entry import post_slug
+
+    agenda = office(tmp_path, site, [approved("Rapat Koordinasi", **{S.PARAF_KABID: None})])
+    agenda.cycle()
+    slug = post_slug("Rapat Koordinasi", agenda.by_title("Rapat Koordinasi")[S.ENTRY_ID])
+    other = requests.post(site.rest_url("wp/v2/posts"), auth=site.auth, timeout=30, json={
+        "title": "Tulisan lain", "slug": slug, "status": "publish", "content": "lain"}).json()
+    agenda.edit("Rapat Koordinasi", **{S.PARAF_KABID: True})
+    agenda.cycle(LATER)
+    row = agenda.by_title("Rapat Koordinasi")
+    assert row[S.STATUS] == "Tayang"
+    assert row[S.WEBSITE_URL].rstrip("/").endswith(f"{slug}-2")
+    [post] = Rest(site).posts()
+    assert post["link"] == row[S.WEBSITE_URL] and post["id"] != other["id"]
+    assert Rest(site).get(f"/posts/{other['id']}")["content"]["raw"] == "lain"
