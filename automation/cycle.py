@@ -378,7 +378,8 @@ class Cycle:
             self.ledger.remember(entry.entry_id, memory, (), self.now)
         seq = self.ledger.begin(entry.entry_id, action.value, memory.slug, self.now)
         try:
-            existing = _ref(entry.entry_id, memory.post) or self.ws.publisher.find(entry.entry_id)
+            # Without a remembered post, the publisher looks for one itself before creating.
+            existing = _ref(entry.entry_id, memory.post)
             if action is Action.WITHDRAW:
                 ref = self.ws.publisher.withdraw(existing)
             else:

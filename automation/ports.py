@@ -97,7 +97,11 @@ class Publisher(Protocol):
         """The post made for this entry, if any, live or withdrawn (recovery, retries)."""
 
     def publish(self, post: Post, existing: PostRef | None) -> PostRef:
-        """Create the post, or update `existing` in place (same URL); makes it live."""
+        """Create the post, or update `existing` in place (same URL); makes it live.
+
+        Without `existing`, a post already made for `post.entry_id` (an earlier attempt whose
+        outcome was lost) must be found and updated: never a second post.
+        """
 
     def withdraw(self, ref: PostRef) -> PostRef:
         """Take the post off the public site without deleting it."""

@@ -13,7 +13,11 @@ It prints a plain-text table (wall time, the child's own peak RSS from wait4) an
 1, a breakdown from a cProfile run of the same cycle on a copy of the workspace (the top
 functions by cumulative time go to stderr). No timing is asserted: the numbers are for people.
 
-    .venv/bin/python bench/run.py [--rows 20000] [--act 50] [--keep] [--seed 7]
+Then, unless --no-wordpress, the WordPress section (bench/wordpress.py: approval-to-live with
+five photos and the requests it takes, peak memory of a 200 MB video upload) against real
+WordPress sites on loopback; skipped, with the reason printed, without its Debian packages.
+
+    .venv/bin/python bench/run.py [--rows 20000] [--act 50] [--keep] [--seed 7] [--no-wordpress]
 """
 
 from __future__ import annotations
@@ -386,7 +390,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the generated workspace")
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile breakdown")
+    parser.add_argument("--no-wordpress", action="store_true",
+                        help="skip the WordPress section (bench/wordpress.py)")
     args = parser.parse_args(argv)
+    code = cycles(args)
+    if not args.no_wordpress:
+        code = max(code, wordpress_section(args))
+    return code
+
+
+def wordpress_section(args: argparse.Namespace) -> int:
+    """bench/wordpress.py's cases and table, after this benchmark's own."""
+    from tests.wordpress_server import DEBIAN_PACKAGES, missing_requirements
+
+    print()
+    missing = missing_requirements()
+    if missing:
+        print(f"WordPress section skipped: it needs the Debian packages {DEBIAN_PACKAGES}; "
+              f"missing: {', '.join(missing)} (--no-wordpress leaves it out)")
+        return 0
+    print("WordPress section (bench/wordpress.py)", flush=True)
+    from bench import wordpress
+    return wordpress.main(["--seed", str(args.seed), *(["--keep"] if args.keep else [])])
+
+
+def cycles(args: argparse.Namespace) -> int:
+    """Cases 1-3 on the large agenda, with their table."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)   # in-process cycles stay quiet
 
     rng = random.Random(args.seed)
