@@ -103,11 +103,16 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, on_signal)
     try:
         with _lock(cfg):
-            ws = open_workspace(cfg)
 
             def cycle() -> None:
+                # Adapters are opened afresh each cycle: what they look up once (WordPress
+                # categories, the agenda's last read) is never older than one cycle.
                 try:
-                    report = Cycle(ws, _now(), stop=lambda: stopping).run()
+                    ws = open_workspace(cfg)
+                    try:
+                        report = Cycle(ws, _now(), stop=lambda: stopping).run()
+                    finally:
+                        ws.close()
                     if not report.idle:
                         log.info("cycle: %d rows, %d changed", report.rows, len(report.changed))
                 except (HeaderError, AdapterError) as err:
@@ -122,7 +127,6 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
                 schedule.run_pending()
                 time.sleep(0.2)
             schedule.clear()
-            ws.close()
     except Timeout:
         print(f"Another instance is already running for state folder {cfg.state_dir}.",
               file=sys.stderr)
