@@ -44,6 +44,7 @@ WATCHED = (
     "automation.ledger.Ledger.confirm_ids",
     "automation.publishers.static_site.StaticSite.publish",
     "automation.publishers.static_site.StaticSite.withdraw",
+    "automation.publishers.wordpress.WordPress._call",      # every request to WordPress
     "automation.agenda.xlsx_store.XlsxAgenda._replace",
     "os.replace",
 )
