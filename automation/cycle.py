@@ -96,6 +96,7 @@ class Cycle:
         self._clearing: dict[str, Memory] = {}    # rows whose tick clears await the write
         self._recovered = False
         self._failures = 0                         # rows whose action failed and waits to retry
+        self._hold = ""                            # why approvals cannot be trusted (rule 7)
 
     # -- the cycle ---------------------------------------------------------------------------
     def run(self) -> CycleReport:
@@ -113,6 +114,9 @@ class Cycle:
             unit=self.cfg.archive.unit))
         in_sheet = {e.entry_id for e in entries if e.entry_id}
         self._content_cache = self.ledger.content_cache()
+        self._hold = self.ws.store.approval_trust()
+        if self._hold:
+            log.error("approvals cannot be trusted, publishing nothing this cycle: %s", self._hold)
         rows = [self._consider(entry, memories, in_sheet) for entry in entries]
         self._persist_identities(rows)
 
@@ -188,8 +192,8 @@ class Cycle:
         self.ledger.set_meta("agenda_version", None if result.missed or report.interrupted
                              else result.version)
         self.ledger.set_meta("last_full_read", self.now.isoformat())
-        # A failed publication is retried next cycle even if the agenda does not change.
-        self.ledger.set_meta("retry_pending", "1" if self._failures else None)
+        # A failed or held publication is retried next cycle even if the agenda does not change.
+        self.ledger.set_meta("retry_pending", "1" if self._failures or self._hold else None)
 
     # -- one row -----------------------------------------------------------------------------
     def _consider(self, entry: Entry, memories: dict[str, Memory], in_sheet: set[str]) -> _Planned:
@@ -208,11 +212,11 @@ class Cycle:
         if content is None:
             resolved = self._resolve(entry)
             content = resolved.content
-        decision = decide(entry, memory, content, self.now, self.ws.rules)
+        decision = decide(entry, memory, content, self.now, self.ws.rules, self._hold)
         if decision.action is not None and resolved is None:
             # About to publish: the post needs the files and the body, freshly read.
             resolved = self._resolve(entry)
-            decision = decide(entry, memory, resolved.content, self.now, self.ws.rules)
+            decision = decide(entry, memory, resolved.content, self.now, self.ws.rules, self._hold)
         self._remember(entry.entry_id, remembered, decision)
         return _Planned(entry, match, id_in_sheet, resolved, decision)
 
@@ -246,7 +250,8 @@ class Cycle:
         acted = action is not None and not self.dry_run and planned.id_in_sheet
         if acted:
             after = self._act(entry, decision, planned.resolved)
-            decision = decide(entry, after, planned.resolved.content, self.now, self.ws.rules)
+            decision = decide(entry, after, planned.resolved.content, self.now, self.ws.rules,
+                              self._hold)
             self._remember(entry.entry_id, after, decision)
 
         if decision.memory.clearing:

@@ -171,4 +171,8 @@ class AgendaStore(Protocol):
         write) are not added again.
         """
 
+    def approval_trust(self) -> str:
+        """"" when only the configured officials can tick the approval columns; otherwise an
+        Indonesian note saying why ticks cannot be trusted (SPEC rule 7): nothing is published."""
+
     def check(self) -> list[str]: ...

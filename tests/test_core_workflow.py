@@ -918,3 +918,29 @@ def test_first_event_key_names_each_event_as_decide_keys_it_the_first_time():
                          "Tayang", "Diarsipkan", "Paraf Diulang", "Diperbarui", "Ditarik", "Ditolak"}
     for name, key in seen.items():
         assert first_event_key(name) == key, name
+
+
+# --- rule 7: approvals that cannot be trusted publish nothing -------------------------------
+
+HOLD = "Kolom 'Paraf Kabid' dapat diubah orang lain; berita belum ditayangkan."
+
+
+def test_a_hold_publishes_nothing_and_says_why():
+    d = decide(approved_entry(), fresh_memory(), content_of(approved_entry()), NOW, RULES, HOLD)
+    assert d.action is None and HOLD in note(d)
+    assert d.status == "Menunggu Paraf Kabid"
+
+
+def test_a_hold_updates_nothing_but_still_lets_a_rejection_withdraw():
+    memory = published_memory()
+    changed = decide(edited(kadis=True, kabid=True), replace(memory, approvals={}),
+                     content_of(edited()), later(5), RULES, HOLD)
+    assert changed.action is None and HOLD in note(changed)
+    rejected = decide(approved_entry(ditolak=True), memory, content_of(approved_entry()),
+                      later(6), RULES, HOLD)
+    assert rejected.action is Action.WITHDRAW
+
+
+def test_without_a_hold_the_same_row_publishes():
+    d = decide(approved_entry(), fresh_memory(), content_of(approved_entry()), NOW, RULES, "")
+    assert d.action is Action.PUBLISH

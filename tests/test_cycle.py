@@ -423,3 +423,25 @@ def test_static_site_catalogue_matches_the_sheet(agenda):
         if "posts" not in catalogue else catalogue["posts"]
     assert [e["url"] for e in (entries.values() if isinstance(entries, dict) else entries)] == \
         [live[S.WEBSITE_URL]]
+
+
+class UntrustedApprovals:
+    """A store reporting that anyone could tick the approval columns (SPEC rule 7)."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def approval_trust(self):
+        return "Kolom 'Paraf Kabid' dapat diubah siapa saja; berita belum ditayangkan."
+
+
+def test_untrusted_approvals_publish_nothing_and_every_waiting_row_says_why(agenda):
+    agenda.cycle(store=UntrustedApprovals)
+    live = agenda.by_title("Gubernur Resmikan Jembatan")
+    assert live[S.STATUS] != "Tayang" and "dapat diubah siapa saja" in live[S.SYSTEM_NOTE]
+    assert agenda.site_posts() == []
+    agenda.cycle(LATER)              # trusted again: published
+    assert agenda.by_title("Gubernur Resmikan Jembatan")[S.STATUS] == "Tayang"

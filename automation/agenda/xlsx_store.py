@@ -132,6 +132,10 @@ class XlsxAgenda:
         return [HistoryRow(r[0], str(r[1] or ""), str(r[2] or ""), str(r[3] or ""), str(r[4] or ""))
                 for r in (row + [None] * 5 for row in grid[1:]) if any(r[:5])]
 
+    def approval_trust(self) -> str:
+        """A workbook file has no per-column protection: its folder's permissions decide."""
+        return ""
+
     def check(self) -> list[str]:
         problems = []
         if not self.path.exists():

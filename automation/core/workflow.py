@@ -133,7 +133,10 @@ def _again(count: int, word: str = "ulang") -> str:
     return f" ({word} ke-{count})" if count > 0 else ""
 
 
-def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules: Rules) -> Decision:
+def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules: Rules,
+           hold: str = "") -> Decision:
+    """`hold`: why approvals cannot be trusted this cycle (SPEC rule 7); nothing is published
+    while it is set, and the rows that would be say why."""
     mem = memory          # read from; the new memory is built once, at the end
     plan = _Plan(mem)
     round_, archived_at, publish_error = mem.round, mem.archived_at, mem.publish_error
@@ -191,7 +194,10 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
                        + _leader_note(entry) + _again(mem.withdrawals - 1, "penarikan"),
                        mem.withdrawals)
     elif post is None or not live or content.fingerprint != post.fingerprint:
-        if approved:
+        if approved and hold:
+            status = entry.text(S.STATUS) or unapproved
+            plan.notes.append(hold)
+        elif approved:
             action = Action.UPDATE if live else Action.PUBLISH
             # Until the action has run the sheet keeps what it shows (the shell writes the
             # status that `decide` gives after the action).
