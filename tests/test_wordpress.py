@@ -307,3 +307,16 @@ def test_a_taken_address_is_accepted_as_wordpress_renames_it(site, tmp_path):
     [post] = Rest(site).posts()
     assert post["link"] == row[S.WEBSITE_URL] and post["id"] != other["id"]
     assert Rest(site).get(f"/posts/{other['id']}")["content"]["raw"] == "lain"
+
+
+def test_pending_status_leaves_the_last_look_to_an_editor(site, tmp_path):
+    agenda = office(tmp_path, site, [approved("A")], extra='post_status = "pending"')
+    agenda.cycle()
+    row = agenda.by_title("A")
+    [post] = Rest(site).posts()
+    assert post["status"] == "pending"
+    assert row[S.STATUS] == "Tayang" and row[S.ARCHIVE_NUMBER]
+    agenda.edit("A", **{S.REJECTED: True})
+    agenda.cycle(LATER)
+    assert Rest(site).posts()[0]["status"] == "draft"
+    assert agenda.by_title("A")[S.STATUS] == "Ditarik"
