@@ -53,24 +53,13 @@ import automation.publishers.static_site  # noqa: E402,F401
 from automation.cycle import Cycle  # noqa: E402
 from automation.ports import RowWrite  # noqa: E402
 from automation.workspace import open_workspace  # noqa: E402
+from tests.agenda_workspace import config_text  # noqa: E402
 
 TARGET_SECONDS = 3.0
 TARGET_MB = 300
 
-CONFIG = """\
-timezone = "Asia/Makassar"
-state_dir = "state"
-[agenda]
-backend = "xlsx"
-path = "buku_agenda.xlsx"
-[media]
-backend = "local"
-base_dir = "media"
-[website]
-backend = "static"
-output_dir = "site"
-url = "https://diskominfo.kaltaraprov.example.go.id/berita"
-"""
+CONFIG = config_text({"url": "https://diskominfo.kaltaraprov.example.go.id/berita"},
+                     media={"max_file_mb": 200})
 
 # --- realistic rows ------------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ from automation.agenda.template import build_workbook  # noqa: E402
 from automation.core import schema as S  # noqa: E402
 from automation.ports import RowWrite  # noqa: E402
 from bench.run import Child, _photo, _summary_line, person_writes, run_child, statuses  # noqa: E402
+from tests.agenda_workspace import config_text  # noqa: E402
 from tests.wordpress_server import DEBIAN_PACKAGES, WordPressServer, missing_requirements  # noqa: E402
 
 TARGET_GROWTH_MB = 64
@@ -55,24 +56,6 @@ MIB = 2**20
 # A complete `ftyp` box (24 bytes, brand mp42), as the program and WordPress sniff it.
 MP4_HEADER = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
 
-CONFIG = """\
-timezone = "Asia/Makassar"
-state_dir = "state"
-[agenda]
-backend = "xlsx"
-path = "buku_agenda.xlsx"
-[media]
-backend = "local"
-base_dir = "media"
-max_file_mb = {max_file_mb}
-[website]
-backend = "wordpress"
-url = "{url}"
-username = "{username}"
-password_env = "{password_env}"
-[website.categories]
-"Siaran Pers" = "{category}"
-"""
 
 TEXT = (
     "TANJUNG SELOR – Gubernur Kalimantan Utara meresmikan Jembatan Sungai Kayan, Jumat (27/11).\n\n"
@@ -106,9 +89,10 @@ def build_office(folder: Path, url: str, username: str, media: list[str],
     (files the caller puts under folder/media)."""
     folder.mkdir(parents=True, exist_ok=True)
     config_path = folder / "config.toml"
-    config_path.write_text(CONFIG.format(url=url, username=username, password_env=PASSWORD_ENV,
-                                         category=CATEGORY, max_file_mb=max_file_mb),
-                           encoding="utf-8")
+    config_path.write_text(config_text(
+        {"backend": "wordpress", "url": url, "username": username, "password_env": PASSWORD_ENV},
+        media={"max_file_mb": max_file_mb}, categories={"Siaran Pers": CATEGORY}),
+        encoding="utf-8")
     cfg = config_module.load(config_path)
     book = build_workbook(cfg.approval.columns, cfg.agenda.news_types, cfg.agenda.worksheet)
     sheet = book[cfg.agenda.worksheet]

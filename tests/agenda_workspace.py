@@ -5,6 +5,7 @@ Rows are read and edited by header text, as a person would find them, never by p
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -23,18 +24,26 @@ from automation.workspace import open_workspace
 WITA = ZoneInfo("Asia/Makassar")
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=WITA)
 
-CONFIG = """\
-timezone = "Asia/Makassar"
-state_dir = "state"
-[agenda]
-path = "buku_agenda.xlsx"
-[media]
-base_dir = "media"
-max_file_mb = 2
-[website]
-output_dir = "site"
-url = "https://diskominfo.example.go.id/berita"
-"""
+def config_text(website: dict[str, Any] | None = None, media: dict[str, Any] | None = None,
+                categories: dict[str, str] | None = None) -> str:
+    """A workspace's config.toml: the defaults of the tests, with the given keys on top."""
+    tables = {
+        "agenda": {"path": "buku_agenda.xlsx"},
+        "media": {"base_dir": "media", "max_file_mb": 2, **(media or {})},
+        "website": {"output_dir": "site", "url": "https://diskominfo.example.go.id/berita",
+                    **(website or {})},
+    }
+    lines = ['timezone = "Asia/Makassar"', 'state_dir = "state"']
+    for table, keys in tables.items():
+        lines.append(f"[{table}]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in keys.items()]
+    if categories:
+        lines.append("[website.categories]")
+        lines += [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in categories.items()]
+    return "\n".join(lines) + "\n"
+
+
+CONFIG = config_text()
 
 
 def row(title: str = "Gubernur Resmikan Jembatan", **cells: Any) -> dict[str, Any]:

@@ -45,28 +45,13 @@ from PIL import Image
 
 from automation import config as config_module
 from automation.agenda.template import build_workbook
+from tests.agenda_workspace import config_text
 
 ROOT = Path(__file__).resolve().parent.parent
 KILLER = ROOT / "tests" / "killer.py"
 SITE_URL = "https://berita.example.go.id"
 
-CONFIG = f"""\
-timezone = "Asia/Makassar"
-state_dir = "state"
-
-[agenda]
-backend = "xlsx"
-path = "buku_agenda.xlsx"
-
-[media]
-backend = "local"
-base_dir = "media"
-
-[website]
-backend = "static"
-output_dir = "site"
-url = "{SITE_URL}"
-"""
+CONFIG = config_text({"url": SITE_URL}, media={"max_file_mb": 200})
 
 # Headers, spelled as in SPEC section 2 (the sheet is read by header text only).
 AGENDA_NO, TITLE, NEWS_TYPE, SOURCE, TEXT = ("No. Agenda", "Judul Berita", "Jenis Berita",

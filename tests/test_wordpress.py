@@ -12,30 +12,18 @@ import pytest
 import requests
 
 from automation.core import schema as S
-from tests.agenda_workspace import NOW, Agenda, approved
+from tests.agenda_workspace import NOW, Agenda, approved, config_text
 from tests.test_cycle import Tags
 
 LATER = NOW + timedelta(minutes=5)
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 2048
 
 
-def wp_config(base_url: str, username: str, extra: str = "") -> str:
-    return f"""\
-timezone = "Asia/Makassar"
-state_dir = "state"
-[agenda]
-path = "buku_agenda.xlsx"
-[media]
-base_dir = "media"
-[website]
-backend = "wordpress"
-url = "{base_url}"
-username = "{username}"
-password_env = "WP_TEST_PASSWORD"
-{extra}
-[website.categories]
-"Siaran Pers" = "Berita"
-"""
+def wp_config(base_url: str, username: str, categories=(("Siaran Pers", "Berita"),),
+              **website) -> str:
+    return config_text({"backend": "wordpress", "url": base_url, "username": username,
+                        "password_env": "WP_TEST_PASSWORD", **website},
+                       media={"max_file_mb": 200}, categories=dict(categories))
 
 
 class Rest:
@@ -67,8 +55,8 @@ def site(wordpress, tmp_path, monkeypatch):
     return wordpress
 
 
-def office(tmp_path: Path, server, rows, extra: str = "") -> Agenda:
-    agenda = Agenda(tmp_path / "office", rows, wp_config(server.base_url, server.username, extra))
+def office(tmp_path: Path, server, rows, **website) -> Agenda:
+    agenda = Agenda(tmp_path / "office", rows, wp_config(server.base_url, server.username, **website))
     (agenda.folder / "media" / "video").mkdir(parents=True, exist_ok=True)
     (agenda.folder / "media" / "video" / "liputan.mp4").write_bytes(MP4)
     return agenda
@@ -223,10 +211,8 @@ def test_a_lost_answer_to_create_never_makes_a_second_post(site, tmp_path):
 
 
 def test_a_missing_category_is_a_clear_note_not_a_silent_drop(site, tmp_path):
-    agenda = office(tmp_path, site, [approved("A")], extra="")
-    agenda.cfg.website.categories["Siaran Pers"] = "Tidak Ada"
-    (agenda.folder / "config.toml").write_text(
-        wp_config(site.base_url, site.username).replace('"Berita"', '"Tidak Ada"'))
+    agenda = Agenda(tmp_path / "office", [approved("A")], wp_config(
+        site.base_url, site.username, categories={"Siaran Pers": "Tidak Ada"}.items()))
     agenda.cycle()
     row = agenda.by_title("A")
     assert row[S.STATUS] == "Gagal Tayang"
@@ -280,8 +266,7 @@ def test_a_video_over_the_site_upload_limit_gets_a_note_naming_it(tmp_path, monk
     with WordPressServer(upload_limit_mb=1) as small:
         monkeypatch.setenv("WP_TEST_PASSWORD", small.app_password)
         agenda = Agenda(tmp_path / "office", [approved("A", **{S.MEDIA: "foto/a.jpg video/besar.mp4"})],
-                        wp_config(small.base_url, small.username).replace(
-                            '"Siaran Pers" = "Berita"', ""))
+                        wp_config(small.base_url, small.username, categories=()))
         (agenda.folder / "media" / "video").mkdir()
         (agenda.folder / "media" / "video" / "besar.mp4").write_bytes(MP4 + b"\x00" * 2 * 2**20)
         agenda.cycle()
@@ -310,7 +295,7 @@ def test_a_taken_address_is_accepted_as_wordpress_renames_it(site, tmp_path):
 
 
 def test_pending_status_leaves_the_last_look_to_an_editor(site, tmp_path):
-    agenda = office(tmp_path, site, [approved("A")], extra='post_status = "pending"')
+    agenda = office(tmp_path, site, [approved("A")], post_status="pending")
     agenda.cycle()
     row = agenda.by_title("A")
     [post] = Rest(site).posts()
