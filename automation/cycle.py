@@ -97,6 +97,7 @@ class Cycle:
         self._recovered = False
         self._failures = 0                         # rows whose action failed and waits to retry
         self._hold = ""                            # why approvals cannot be trusted (rule 7)
+        self._postponed = 0                        # rows whose media could not be reached
 
     # -- the cycle ---------------------------------------------------------------------------
     def run(self) -> CycleReport:
@@ -117,7 +118,15 @@ class Cycle:
         self._hold = self.ws.store.approval_trust()
         if self._hold:
             log.error("approvals cannot be trusted, publishing nothing this cycle: %s", self._hold)
-        rows = [self._consider(entry, memories, in_sheet) for entry in entries]
+        rows = []
+        for entry in entries:
+            try:
+                rows.append(self._consider(entry, memories, in_sheet))
+            except AdapterError as err:
+                # Media or a document out of reach for now: the row is left as it is (an
+                # outage is no reason to call the content changed) and tried next cycle.
+                log.warning("row %s left for the next cycle: %s", entry.row, err)
+                self._postponed += 1
         self._persist_identities(rows)
 
         report = CycleReport(rows=len(entries))
@@ -192,8 +201,9 @@ class Cycle:
         self.ledger.set_meta("agenda_version", None if result.missed or report.interrupted
                              else result.version)
         self.ledger.set_meta("last_full_read", self.now.isoformat())
-        # A failed or held publication is retried next cycle even if the agenda does not change.
-        self.ledger.set_meta("retry_pending", "1" if self._failures or self._hold else None)
+        # A failed, held or postponed row is retried next cycle even if the agenda is unchanged.
+        self.ledger.set_meta("retry_pending",
+                             "1" if self._failures or self._hold or self._postponed else None)
 
     # -- one row -----------------------------------------------------------------------------
     def _consider(self, entry: Entry, memories: dict[str, Memory], in_sheet: set[str]) -> _Planned:

@@ -155,10 +155,14 @@ class Agenda:
         book.save(self.path)
 
     # -- running the program ---------------------------------------------------------------
-    def cycle(self, now: datetime = NOW, dry_run: bool = False, store=None) -> CycleReport:
+    def cycle(self, now: datetime = NOW, dry_run: bool = False, store=None,
+              media=None) -> CycleReport:
+        """One cycle; `store`/`media` wrap an adapter to stand for a person or an outage."""
         ws = open_workspace(self.cfg)
         if store is not None:
             ws.store = store(ws.store)
+        if media is not None:
+            ws.media = media(ws.media)
         try:
             return Cycle(ws, now, dry_run=dry_run).run()
         finally:

@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 import pytest
 
 from automation.core import schema as S
+from automation.ports import AdapterError
 from tests.agenda_workspace import NOW, Agenda, approved, row
 
 LATER = NOW + timedelta(minutes=5)
@@ -445,3 +446,33 @@ def test_untrusted_approvals_publish_nothing_and_every_waiting_row_says_why(agen
     assert agenda.site_posts() == []
     agenda.cycle(LATER)              # trusted again: published
     assert agenda.by_title("Gubernur Resmikan Jembatan")[S.STATUS] == "Tayang"
+
+
+class DriveDown:
+    """A media source that cannot reach one file for now (an outage, not a bad row)."""
+
+    def __init__(self, media):
+        self.media = media
+
+    def __getattr__(self, name):
+        return getattr(self.media, name)
+
+    def collect(self, links):
+        if "foto/b.jpg" in links:
+            raise AdapterError("media unreachable", "Media tidak terjangkau.")
+        return self.media.collect(links)
+
+
+def test_media_out_of_reach_leaves_the_row_alone_and_others_go_on(tmp_path):
+    agenda = Agenda(tmp_path, [approved("A", **{S.MEDIA: "foto/b.jpg"}), approved("B")])
+    agenda.cycle()
+    # A's text is edited, so its files must be read again, but they are out of reach.
+    agenda.edit("A", **{S.TEXT: "Isi yang diperbaiki"})
+    agenda.edit("B", **{S.TEXT: "Isi baru"})
+    report = agenda.cycle(LATER, media=DriveDown)
+    a, b = agenda.by_title("A"), agenda.by_title("B")
+    assert a[S.STATUS] == "Tayang" and a[S.PARAF_KADIS] is True       # untouched this cycle
+    assert b[S.STATUS] == "Menunggu Paraf Kadis" and b[S.PARAF_KADIS] is False
+    assert not report.idle
+    agenda.cycle(LATER + timedelta(minutes=1))          # reachable again: not skipped as idle
+    assert agenda.by_title("A")[S.PARAF_KADIS] is False  # now the edit is seen (rule 2)
