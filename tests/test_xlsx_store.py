@@ -14,7 +14,8 @@ from openpyxl.drawing.image import Image as SheetImage
 from openpyxl.styles import Font, PatternFill
 from PIL import Image
 
-from automation.agenda.xlsx_store import XlsxAgenda, column_index, column_letter
+from automation.agenda.cells import column_index, column_letter
+from automation.agenda.xlsx_store import XlsxAgenda
 from automation.core import schema as S
 from automation.ports import HistoryRow, RowWrite
 from tests.agenda_workspace import NOW, Agenda, approved, row

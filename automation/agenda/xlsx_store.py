@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import zipfile
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 from xml.sax.saxutils import escape
@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
+from automation.agenda.cells import EPOCH_1900, EPOCH_1904, column_index, column_letter, to_serial
 from automation.core import schema as S
 from automation.core.entry import same_value
 from automation.ports import AdapterError, HistoryRow, RowWrite, Sheet, StoreBusy, WriteReport
@@ -45,23 +46,6 @@ BUILTIN_DATE_FORMATS = set(range(14, 23)) | {45, 46, 47}
 
 class XlsxError(AdapterError):
     pass
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def column_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 def _clean(value: Any) -> Any:
@@ -387,7 +371,7 @@ class _SheetXml:
     def __init__(self, xml: bytes, styles: _Styles, date1904: bool):
         self.xml = xml
         self.styles = styles
-        self.epoch = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
+        self.epoch = EPOCH_1904 if date1904 else EPOCH_1900
         self.dirty = False
         self._rows: dict[int, bytes] = {}          # row number -> its rewritten xml
         self._added: dict[int, bytes] = {}         # rows appended after the last one
@@ -439,7 +423,7 @@ class _SheetXml:
             return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'.encode()
         if isinstance(value, datetime):
             style = self.styles.dated(style)
-            serial = (value.replace(tzinfo=None, microsecond=0) - self.epoch) / timedelta(days=1)
+            serial = to_serial(value, self.epoch)
             return f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>'.encode()
         text = escape(ILLEGAL_XML.sub("", str(value)))
         return (f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'

@@ -65,7 +65,8 @@ def locate_headers(header_row: Sequence[Any], rules: Rules) -> Layout:
     return Layout({h: places[0] for h, places in found.items()}, len(header_row))
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A cell as the program reads it: text, trimmed, with Windows line ends made plain."""
     if value.__class__ is str:          # the common case, kept fast: called for every cell
         return (value if "\r" not in value else
                 value.replace("\r\n", "\n").replace("\r", "\n")).strip()
@@ -90,7 +91,7 @@ class Entry:
     notes: tuple[str, ...] = ()          # notes found while reading (duplicates)
 
     def text(self, header: str) -> str:
-        return _text(self.cells.get(header))
+        return cell_text(self.cells.get(header))
 
     @property
     def title(self) -> str:
@@ -120,10 +121,10 @@ def read_rows(rows: Sequence[Sequence[Any]], layout: Layout, rules: Rules,
     entries = []
     for offset, raw in enumerate(rows):
         cells = {h: (raw[i] if i < len(raw) else None) for h, i in layout.index.items()}
-        if all(_text(cells[h]) == "" or cells[h] is False for h in people_headers):
+        if all(cell_text(cells[h]) == "" or cells[h] is False for h in people_headers):
             continue
         ticks = {h: read_tick(cells[h], rules.tick_words) for h in rules.tick_columns}
-        entries.append(Entry(first_row + offset, _text(cells[S.ENTRY_ID]), cells, ticks))
+        entries.append(Entry(first_row + offset, cell_text(cells[S.ENTRY_ID]), cells, ticks))
     return entries
 
 

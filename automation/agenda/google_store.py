@@ -1,0 +1,497 @@
+"""The Buku Agenda as a Google Sheet (Sheets API v4 through gspread's HTTP client).
+
+Quota per cycle (Sheets: 60 requests a minute per user; a batch counts as one):
+- `version()`: one Drive `files.get(fields=version)`, no Sheets request;
+- `read()`: one Drive probe and one `values.get` of the whole worksheet, unformatted, so that
+  ticks come back as JSON booleans and dates as serial numbers (turned into date-times here);
+- `write()`: one `values:batchGet` (the header row, the `ID Sistem` column, the `match`
+  columns only when a write needs them, and `Riwayat`'s key columns only with
+  `recheck_history`), one `values:batchUpdate` (RAW: text stays text, never a formula) and at
+  most one `values:append` (RAW) for `Riwayat`, then one Drive probe for the new version.
+
+No call fetches spreadsheet metadata except `check()`: every range is addressed by the
+worksheet's title, and rows are found by `ID Sistem` right before writing (SPEC rule 5).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import google.auth.exceptions
+import gspread
+import requests
+from contextlib import contextmanager
+
+from automation.agenda.cells import column_letter, from_serial, to_serial
+from automation.core import schema as S
+from automation.core.entry import cell_text
+from automation.core.entry import same_value
+from automation.google_api import (DRIVE_API, GoogleError, GoogleHTTPClient, GoogleUnavailable,
+                                   RetryPolicy, load_credentials, service_account_email)
+from automation.ports import AdapterError, HistoryRow, RowWrite, Sheet, WriteReport
+
+log = logging.getLogger(__name__)
+
+MAX_CELL = 50_000                       # Google refuses longer cell text (the whole batch)
+UNFORMATTED = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"}
+
+
+def quote_sheet(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def datetime_to_serial(value: datetime | date, tz: tzinfo | None = None) -> float | int:
+    """An aware time is shown in the office's zone first; the sheet holds local time."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(tz) if tz else value
+    return to_serial(value)
+
+
+def layout_of(header: Sequence[Any]) -> dict[str, int]:
+    """Normalised header -> column index, for headers that occur exactly once."""
+    places: dict[str, list[int]] = {}
+    for i, cell in enumerate(header):
+        if cell not in (None, ""):
+            places.setdefault(S.normalise_header(cell), []).append(i)
+    return {k: v[0] for k, v in places.items() if len(v) == 1}
+
+
+class GoogleSheetAgenda:
+    """`AgendaStore` for a Google Sheet shared (Editor) with the service account."""
+
+    def __init__(self, spreadsheet_id: str, worksheet: str, credentials_file: Path | str,
+                 tz: tzinfo | None = None, sleep: Callable[[float], None] = time.sleep,
+                 retry: RetryPolicy | None = None):
+        self.spreadsheet_id = spreadsheet_id
+        self.worksheet = worksheet
+        self.credentials_file = Path(credentials_file)
+        self.tz = tz
+        self.retry = retry or RetryPolicy(sleep=sleep)
+        self._http: GoogleHTTPClient | None = None
+        self._email: str | None = None
+        # From the last read: the header (where the ID column is expected) and the rows, so that
+        # `write` can skip cells that already show the value.
+        self._header: list[Any] | None = None        # the header as last seen
+        self._read_header: list[Any] = []            # the header of the cached rows
+        self._rows: list[list[Any]] = []
+        self._row_by_id: dict[str, int] = {}
+        self.sheet_ids: dict[str, int] = {}          # worksheet title -> sheetId (check())
+
+    # -- plumbing --------------------------------------------------------------------------
+    @property
+    def http(self) -> GoogleHTTPClient:
+        if self._http is None:
+            credentials = load_credentials(self.credentials_file)
+            self._email = credentials.service_account_email
+            self._http = GoogleHTTPClient(credentials, retry=self.retry)
+        return self._http
+
+    @property
+    def email(self) -> str:
+        return self._email or service_account_email(self.credentials_file) or "(the service account)"
+
+    def _values_url(self, suffix: str) -> str:
+        return f"https://sheets.googleapis.com/v4/spreadsheets/{self.spreadsheet_id}/values{suffix}"
+
+    @contextmanager
+    def _google(self, what: str) -> Iterator[None]:
+        """Every failure talking to Google as an AdapterError that says what to do."""
+        try:
+            yield
+        except AdapterError:
+            raise
+        except google.auth.exceptions.RefreshError as err:
+            raise GoogleError(
+                f"{what}: Google refused the service-account key in {self.credentials_file} "
+                f"({str(err)[:160]}); the key may have been deleted or the account disabled: "
+                "create a new JSON key and replace the file",
+                "Kunci akun layanan Google ditolak; mohon hubungi administrator.") from None
+        except gspread.exceptions.APIError as err:
+            raise self._explain(what, err.code, str(err.error.get("message", ""))) from None
+        except requests.HTTPError as err:
+            status = err.response.status_code if err.response is not None else None
+            raise self._explain(what, status, str(err)[:200]) from None
+        except (requests.RequestException, google.auth.exceptions.TransportError, OSError) as err:
+            raise GoogleUnavailable(f"{what}: cannot reach Google ({type(err).__name__}: "
+                                    f"{str(err)[:160]}); retried next cycle",
+                                    "Google tidak dapat dihubungi; dicoba lagi pada siklus "
+                                    "berikutnya.") from None
+
+    def _explain(self, what: str, status: int | None, message: str) -> GoogleError:
+        sid = self.spreadsheet_id
+        if status in (403, 404):
+            return GoogleError(
+                f"{what}: spreadsheet {sid} is not shared with the service account {self.email}, "
+                f"or it does not exist (Google said {status}: {message}): open the sheet, "
+                f"Share, add {self.email} as Editor, and check agenda.spreadsheet_id",
+                f"Buku Agenda belum dibagikan (sebagai Editor) ke akun layanan {self.email}.",
+                status)
+        if status == 400 and "parse range" in message:
+            return GoogleError(
+                f"{what}: worksheet '{self.worksheet}' or '{S.HISTORY_SHEET}' not found in "
+                f"spreadsheet {sid} ({message}): run `python main.py init` or rename the tab",
+                f"Lembar kerja '{self.worksheet}' atau '{S.HISTORY_SHEET}' tidak ditemukan.",
+                status)
+        return GoogleError(f"{what}: Google answered {status}: {message}",
+                           "Google menolak permintaan; mohon hubungi administrator.", status)
+
+    def _batch_get(self, ranges: list[str], major: str = "ROWS") -> list[list[list[Any]]]:
+        reply = self.http.values_batch_get(self.spreadsheet_id, ranges,
+                                           params={**UNFORMATTED, "majorDimension": major})
+        got = reply.get("valueRanges", [])
+        return [r.get("values", []) for r in got] + [[] for _ in range(len(ranges) - len(got))]
+
+    # -- reading ---------------------------------------------------------------------------
+    def version(self) -> str | None:
+        with self._google("reading the agenda's version from Google Drive"):
+            reply = self.http.request(
+                "get", f"{DRIVE_API}/files/{self.spreadsheet_id}",
+                params={"fields": "version", "supportsAllDrives": "true"}).json()
+        version = reply.get("version")
+        return str(version) if version is not None else None
+
+    def read(self) -> Sheet:
+        version = self.version()
+        with self._google(f"reading worksheet '{self.worksheet}'"):
+            reply = self.http.values_get(self.spreadsheet_id, quote_sheet(self.worksheet),
+                                         params=dict(UNFORMATTED))
+        grid = reply.get("values", [])
+        header = list(grid[0]) if grid else []
+        dates = self._date_columns(header)
+        rows = []
+        for raw in grid[1:]:
+            row = [None if v == "" else v for v in raw]
+            for c in dates:
+                if c < len(row) and _is_number(row[c]):
+                    row[c] = from_serial(row[c])
+            rows.append(row)
+        self._remember(header, rows)
+        return Sheet(header=header, rows=rows, version=version or "")
+
+    @staticmethod
+    def _date_columns(header: Sequence[Any]) -> list[int]:
+        wanted = {S.normalise_header(h) for h in S.DATE_HEADERS}
+        return [i for i, h in enumerate(header) if S.normalise_header(h) in wanted]
+
+    def _remember(self, header: list[Any], rows: list[list[Any]]) -> None:
+        self._header, self._read_header, self._rows = header, header, rows
+        id_col = layout_of(header).get(S.normalise_header(S.ENTRY_ID))
+        counts: dict[str, list[int]] = {}
+        if id_col is not None:
+            for n, row in enumerate(rows, start=2):
+                key = cell_text(row[id_col]) if id_col < len(row) else ""
+                if key:
+                    counts.setdefault(key, []).append(n)
+        self._row_by_id = {k: v[0] for k, v in counts.items() if len(v) == 1}
+
+    def history(self) -> list[HistoryRow]:
+        with self._google(f"reading worksheet '{S.HISTORY_SHEET}'"):
+            (grid,) = self._batch_get([f"{quote_sheet(S.HISTORY_SHEET)}!A2:E"])
+        out = []
+        for raw in grid:
+            r = (list(raw) + [None] * 5)[:5]
+            if not any(v not in (None, "") for v in r):
+                continue
+            at = from_serial(r[0]) if _is_number(r[0]) else r[0]
+            out.append(HistoryRow(at, cell_text(r[1]), cell_text(r[2]), cell_text(r[3]),
+                                  cell_text(r[4])))
+        return out
+
+    # -- writing ---------------------------------------------------------------------------
+    def write(self, writes: Sequence[RowWrite], history: Sequence[HistoryRow],
+              recheck_history: bool = True) -> WriteReport:
+        if not writes and not history:
+            return WriteReport((), (), self._version_after())
+        with self._google(f"writing to worksheet '{self.worksheet}'"):
+            header, columns, riwayat = self._fresh_columns(writes, bool(history) and recheck_history)
+            layout = layout_of(header)
+            targets, missed = _locate(writes, columns, layout)
+            data = self._cell_updates(targets, layout)
+            fresh = _new_history(history, riwayat if recheck_history else None)
+            if data:
+                self.http.values_batch_update(self.spreadsheet_id, {
+                    "valueInputOption": "RAW", "data": data})
+            if fresh:
+                self.http.values_append(
+                    self.spreadsheet_id, f"{quote_sheet(S.HISTORY_SHEET)}!A:E",
+                    params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
+                    body={"majorDimension": "ROWS", "values": [
+                        [datetime_to_serial(h.at, self.tz) if isinstance(h.at, (datetime, date))
+                         else _text_value(h.at), _text_value(h.entry_id),
+                         _text_value(h.agenda_number), _text_value(h.event),
+                         _text_value(h.detail)] for h in fresh]})
+        if data:
+            self._update_cache(targets, layout)
+        return WriteReport(tuple(w.entry_id for w in targets.values()), tuple(missed),
+                           self._version_after())
+
+    def _version_after(self) -> str:
+        try:
+            return self.version() or ""
+        except AdapterError as err:   # the write is done; "" makes the next cycle read again
+            log.warning("could not read the agenda's version after writing: %s", err)
+            return ""
+
+    def _fresh_columns(self, writes: Sequence[RowWrite], riwayat: bool
+                       ) -> tuple[list[Any], dict[str, list[Any]], list[list[Any]] | None]:
+        """The header, the needed columns (normalised header -> values from row 1) and the
+        `Riwayat` key columns, as they are now: one values:batchGet in the usual case."""
+        sheet = quote_sheet(self.worksheet)
+        wanted = [S.ENTRY_ID]
+        if any(w.match and self._row_by_id.get(w.entry_id) is None for w in writes):
+            wanted += sorted({h for w in writes if w.match for h in w.match} - {S.ENTRY_ID})
+        if self._header is None:    # no read in this instance: where the columns are
+            (rows,) = self._batch_get([f"{sheet}!1:1"])
+            self._header = list(rows[0]) if rows else []
+        for _ in range(2):
+            expected = layout_of(self._header)
+            keys = [S.normalise_header(h) for h in wanted]
+            cols = {k: expected[k] for k in keys if k in expected}
+            ranges = [f"{sheet}!1:1"] + [f"{sheet}!{column_letter(c)}:{column_letter(c)}"
+                                          for c in cols.values()]
+            if riwayat:
+                ranges.append(f"{quote_sheet(S.HISTORY_SHEET)}!B2:E")
+            got = self._batch_get(ranges, major="COLUMNS")
+            # The header comes back as columns too: one value per column.
+            header = [col[0] if col else "" for col in got[0]]
+            fresh = layout_of(header)
+            if all(fresh.get(k) == c for k, c in cols.items()) and \
+                    all((k in fresh) == (k in expected) for k in keys):
+                columns = {k: got[1 + i][0] if got[1 + i] else [] for i, k in enumerate(cols)}
+                columns = {k: list(v) for k, v in columns.items()}
+                riwayat_rows = _transpose(got[-1]) if riwayat else None
+                self._header = header
+                return header, columns, riwayat_rows
+            log.info("the agenda's columns moved since it was read; reading them again")
+            self._header = header
+        raise GoogleUnavailable("the agenda's columns keep moving; writes retried next cycle",
+                                "Kolom Buku Agenda sedang diubah; ditulis pada siklus berikutnya.")
+
+    def _cell_updates(self, targets: dict[int, RowWrite], layout: dict[str, int]) -> list[dict]:
+        data = []
+        # Cells already showing the value are skipped, judged by the last read when its
+        # columns are still where they were (a cache; the cycle also skips them itself).
+        use_cache = bool(self._rows) and layout_of(self._read_header) == layout
+        sheet = quote_sheet(self.worksheet)
+        for row, w in sorted(targets.items()):
+            before = self._cached_row(w) if use_cache else None
+            cells: dict[int, Any] = {}
+            for header, value in w.cells.items():
+                col = layout.get(S.normalise_header(header))
+                if col is None:
+                    raise GoogleError(f"header '{header}' is missing or duplicated in worksheet "
+                                      f"'{self.worksheet}'; nothing written",
+                                      f"Judul kolom '{header}' hilang atau ganda; tidak ada "
+                                      "yang ditulis.")
+                if before is not None and col < len(before) and same_value(before[col], value):
+                    continue
+                if before is not None and col >= len(before) and same_value(None, value):
+                    continue
+                cells[col] = self._sheet_value(value)
+            for start, values in _runs(cells):
+                end = start + len(values) - 1
+                data.append({"range": f"{sheet}!{column_letter(start)}{row}:"
+                                      f"{column_letter(end)}{row}",
+                             "majorDimension": "ROWS", "values": [values]})
+        return data
+
+    def _cached_row(self, w: RowWrite) -> list[Any] | None:
+        """The row as the last read showed it, when that is surely the same row."""
+        if not self._rows:
+            return None
+        at = self._row_by_id.get(w.entry_id)
+        if at is None and w.match and 2 <= w.row < len(self._rows) + 2:
+            at = w.row        # only if it showed what `match` says (checked below)
+            layout = layout_of(self._read_header)
+            shown = self._rows[at - 2]
+            for h, text in w.match.items():
+                c = layout.get(S.normalise_header(h))
+                if c is None or cell_text(shown[c] if c < len(shown) else None) != text:
+                    return None
+        return self._rows[at - 2] if at is not None and at - 2 < len(self._rows) else None
+
+    def _update_cache(self, targets: dict[int, RowWrite], layout: dict[str, int]) -> None:
+        """The cached rows as they are after this write (the cycle writes twice a cycle)."""
+        if not self._rows or layout_of(self._read_header) != layout:
+            self._rows, self._row_by_id = [], {}
+            return
+        id_key = S.normalise_header(S.ENTRY_ID)
+        for w in targets.values():
+            before = self._cached_row(w)
+            if before is None:
+                continue
+            for header, value in w.cells.items():
+                col = layout[S.normalise_header(header)]
+                before.extend([None] * (col + 1 - len(before)))
+                before[col] = None if value == "" else value
+            if any(S.normalise_header(h) == id_key for h in w.cells):
+                at = next(i for i, r in enumerate(self._rows) if r is before) + 2
+                if w.entry_id not in self._row_by_id:
+                    self._row_by_id[w.entry_id] = at
+
+    def _sheet_value(self, value: Any) -> Any:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (datetime, date)):
+            return datetime_to_serial(value, self.tz)
+        if isinstance(value, (int, float)):
+            return value
+        return _text_value(value)
+
+    # -- preflight -------------------------------------------------------------------------
+    def check(self) -> list[str]:
+        try:
+            http = self.http
+        except AdapterError as err:
+            return [str(err)]
+        problems: list[str] = []
+        sid = self.spreadsheet_id
+        try:
+            with self._google("opening the spreadsheet"):
+                meta = http.fetch_sheet_metadata(sid, params={
+                    "fields": "properties(title,timeZone),sheets.properties(sheetId,title)"})
+        except AdapterError as err:
+            if getattr(err, "status", None) in (403, 404):
+                return [f"spreadsheet {sid} cannot be opened by the service account "
+                        f"{self.email}: open it in Google Sheets, Share, add {self.email} as "
+                        "Editor (and check agenda.spreadsheet_id)"]
+            return [str(err)]
+        titles = {s["properties"]["title"]: s["properties"]["sheetId"]
+                  for s in meta.get("sheets", [])}
+        self.sheet_ids = titles
+        for name in (self.worksheet, S.HISTORY_SHEET):
+            if name not in titles:
+                problems.append(f"worksheet '{name}' is missing in spreadsheet {sid}: run "
+                                "`python main.py init` (it adds what is missing, keeps data)")
+        zone = meta.get("properties", {}).get("timeZone")
+        if self.tz is not None and zone and zone != getattr(self.tz, "key", str(self.tz)):
+            problems.append(f"the spreadsheet's time zone is {zone} but the configuration says "
+                            f"{getattr(self.tz, 'key', self.tz)}: set File > Settings > Time zone "
+                            "to match, so times typed in the sheet mean the same")
+        present = [n for n in (self.worksheet, S.HISTORY_SHEET) if n in titles]
+        if present:
+            try:
+                with self._google("reading the header rows"):
+                    got = self._batch_get([f"{quote_sheet(n)}!1:1" for n in present])
+            except AdapterError as err:
+                return problems + [str(err)]
+            heads = dict(zip(present, (rows[0] if rows else [] for rows in got)))
+            if self.worksheet in heads:
+                header = heads[self.worksheet]
+                norm = [S.normalise_header(h) for h in header]
+                for h in (c.header for c in S.COLUMNS
+                          if c.header not in (S.PARAF_KADIS, S.PARAF_KABID)):
+                    n = norm.count(S.normalise_header(h))
+                    if n != 1:
+                        problems.append(f"header '{h}' is {'missing' if n == 0 else 'duplicated'}"
+                                        f" in row 1 of '{self.worksheet}': "
+                                        + ("add it (or run `python main.py init`)" if n == 0
+                                           else "rename or remove the extra column"))
+            if S.HISTORY_SHEET in heads:
+                got_h = [cell_text(v) for v in heads[S.HISTORY_SHEET][:5]]
+                if got_h != list(S.HISTORY_HEADERS):
+                    problems.append(f"worksheet '{S.HISTORY_SHEET}' must have the headers "
+                                    f"{', '.join(S.HISTORY_HEADERS)} in A1:E1 (found "
+                                    f"{', '.join(got_h) or 'nothing'}): run `python main.py init`")
+        return problems
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _text_value(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text[:MAX_CELL]
+
+
+def _transpose(columns: list[list[Any]]) -> list[list[Any]]:
+    height = max((len(c) for c in columns), default=0)
+    return [[c[i] if i < len(c) else "" for c in columns] for i in range(height)]
+
+
+def _runs(cells: dict[int, Any]) -> Iterator[tuple[int, list[Any]]]:
+    """Adjacent columns of one row as (first column, values): fewer, larger ranges."""
+    run: list[Any] = []
+    start = prev = None
+    for col in sorted(cells):
+        if prev is not None and col == prev + 1:
+            run.append(cells[col])
+        else:
+            if run:
+                yield start, run  # type: ignore[misc]
+            start, run = col, [cells[col]]
+        prev = col
+    if run:
+        yield start, run  # type: ignore[misc]
+
+
+def _locate(writes: Sequence[RowWrite], columns: dict[str, list[Any]], layout: dict[str, int]
+            ) -> tuple[dict[int, RowWrite], list[str]]:
+    """Sheet row for each write, found by `ID Sistem` as the sheet is now (rule 5); the same
+    rules as the .xlsx store: a row without its ID, or sharing it with a copy, is found by
+    what it showed (`match`), and when still ambiguous only where it was is trusted."""
+    id_key = S.normalise_header(S.ENTRY_ID)
+    if id_key not in layout or id_key not in columns:
+        raise GoogleError("the header 'ID Sistem' is missing or duplicated; nothing written",
+                          "Judul kolom 'ID Sistem' hilang atau ganda; tidak ada yang ditulis.")
+    ids = columns[id_key]
+    height = max((len(v) for v in columns.values()), default=0)
+    by_id: dict[str, list[int]] = {}
+    for i, value in enumerate(ids[1:], start=2):
+        key = cell_text(value)
+        if key:
+            by_id.setdefault(key, []).append(i)
+    shown: dict[tuple[str, ...], dict[tuple[str, ...], list[int]] | None] = {}
+
+    def showing(match: dict[str, str]) -> list[int] | None:
+        headers = tuple(sorted(match))
+        if headers not in shown:
+            cols = [columns.get(S.normalise_header(h)) for h in headers]
+            if any(c is None for c in cols):
+                shown[headers] = None           # a match column was not read (or is gone)
+            else:
+                index: dict[tuple[str, ...], list[int]] = {}
+                for n in range(2, height + 1):
+                    key = tuple(cell_text(c[n - 1]) if n - 1 < len(c) else "" for c in cols)  # type: ignore[union-attr]
+                    index.setdefault(key, []).append(n)
+                shown[headers] = index
+        index = shown[headers]
+        return None if index is None else index.get(tuple(match[h] for h in headers), [])
+
+    targets: dict[int, RowWrite] = {}
+    missed = []
+    for w in writes:
+        places = by_id.get(w.entry_id, [])
+        if len(places) != 1 and w.match:
+            found = showing(w.match)
+            places = found if found is not None else []
+            if w.row in places:
+                places = [w.row]
+        if len(places) == 1 and places[0] not in targets:
+            targets[places[0]] = w
+        else:
+            missed.append(w.entry_id)
+    return targets, missed
+
+
+def _new_history(history: Sequence[HistoryRow], existing_rows: list[list[Any]] | None
+                 ) -> list[HistoryRow]:
+    """`history` without rows already in `Riwayat` (when rechecking) or repeated in the batch."""
+    seen = {(cell_text(r[0]), cell_text(r[2]), cell_text(r[3]))
+            for r in ((list(row) + [None] * 4)[:4] for row in existing_rows or [])}
+    fresh = []
+    for h in history:
+        key = (h.entry_id, h.event, h.detail)
+        if key not in seen:
+            seen.add(key)
+            fresh.append(h)
+    return fresh

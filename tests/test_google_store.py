@@ -1,0 +1,523 @@
+"""The Google Sheets agenda store against the loopback stand-in of Google (tests/fakes/google.py),
+driven through the real gspread / google-auth stack, as in production but for
+AGENDA_GOOGLE_API_BASE."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from automation.agenda.cells import column_letter
+from automation.agenda.google_store import GoogleSheetAgenda
+from automation.core import schema as S
+from automation.google_api import GoogleUnavailable, RetryPolicy, load_credentials
+from automation.ports import AdapterError, HistoryRow, RowWrite
+from fakes.google import SERVICE_ACCOUNT, FakeGoogle
+
+SHEET = "Buku Agenda"
+HEADERS = [c.header for c in S.COLUMNS]
+COL = {h: column_letter(i) for i, h in enumerate(HEADERS)}
+TZ = ZoneInfo("Asia/Makassar")
+
+
+def serial(moment: datetime) -> float:
+    return (moment - datetime(1899, 12, 30)).total_seconds() / 86400
+
+
+class FakeSleep:
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGoogle]:
+    with FakeGoogle() as google:
+        yield google
+
+
+@pytest.fixture
+def credentials(fake: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("AGENDA_GOOGLE_API_BASE", fake.base_url)
+    path = tmp_path / "credentials.json"
+    path.write_text(json.dumps(fake.service_account_info()))
+    return path
+
+
+def row(entry_id: str, title: str, **cells: object) -> list[object]:
+    values: dict[str, object] = {S.TITLE: title, S.NEWS_TYPE: "Siaran Pers", S.SOURCE: "Biro Umum",
+                                 S.TEXT: "Isi", S.MEDIA: "a.jpg", S.RECEIVER: "Rina",
+                                 S.ENTRY_ID: entry_id, **cells}
+    return [values.get(h, "") for h in HEADERS]
+
+
+@pytest.fixture
+def agenda(fake: FakeGoogle) -> str:
+    sid = fake.add_spreadsheet("Buku Agenda Humas", [SHEET, S.HISTORY_SHEET], cols=len(HEADERS),
+                              time_zone="Asia/Makassar")
+    sheet_ids = {n: fake.sheet_properties(sid, n)["sheetId"] for n in (SHEET, S.HISTORY_SHEET)}
+    fake.edit(sid, f"'{SHEET}'!A1", [HEADERS,
+                                     row("id-c", "Charlie"),
+                                     row("id-a", "Alpha", **{S.PARAF_KADIS: True}),
+                                     row("id-b", "Bravo", **{S.RECEIVED: "27/11/2026 14:05"})],
+              input="USER_ENTERED")
+    fake.edit(sid, f"'{S.HISTORY_SHEET}'!A1", [list(S.HISTORY_HEADERS)])
+    # what `init` does: the date columns show dates (d mmmm yyyy, hh:mm)
+    date_format = {"numberFormat": {"type": "DATE_TIME", "pattern": S.DATETIME_FORMAT}}
+    requests = [{"repeatCell": {"range": {"sheetId": sheet_ids[SHEET], "startRowIndex": 1, "startColumnIndex": i,
+                                          "endColumnIndex": i + 1},
+                                "cell": {"userEnteredFormat": date_format},
+                                "fields": "userEnteredFormat.numberFormat"}}
+                for i, h in enumerate(HEADERS) if h in S.DATE_HEADERS]
+    requests.append({"repeatCell": {"range": {"sheetId": sheet_ids[S.HISTORY_SHEET], "startRowIndex": 1,
+                                              "startColumnIndex": 0, "endColumnIndex": 1},
+                                    "cell": {"userEnteredFormat": date_format},
+                                    "fields": "userEnteredFormat.numberFormat"}})
+    fake.apply(sid, requests)
+    fake.clear_log()
+    return sid
+
+
+@pytest.fixture
+def sleep() -> FakeSleep:
+    return FakeSleep()
+
+
+@pytest.fixture
+def store(agenda: str, credentials: Path, sleep: FakeSleep) -> GoogleSheetAgenda:
+    return GoogleSheetAgenda(agenda, SHEET, credentials, TZ, sleep=sleep)
+
+
+def cell(fake: FakeGoogle, sid: str, header: str, n: int, sheet: str = SHEET):
+    return fake.cell(sid, f"'{sheet}'!{COL.get(header, header)}{n}")
+
+
+def where(fake: FakeGoogle, sid: str, entry_id: str) -> int:
+    ids = fake.values(sid, f"'{SHEET}'!{COL[S.ENTRY_ID]}:{COL[S.ENTRY_ID]}")
+    return next(n for n, r in enumerate(ids, start=1) if r and r[0] == entry_id)
+
+
+def sort_by_title(fake: FakeGoogle, sid: str) -> None:
+    fake.apply(sid, [{"sortRange": {"range": {"sheetId": 0, "startRowIndex": 1},
+                                    "sortSpecs": [{"dimensionIndex": HEADERS.index(S.TITLE)}]}}])
+
+
+# ----------------------------------------------------------------------------- reading
+
+def test_read_gives_booleans_and_datetimes_in_one_request(fake: FakeGoogle, agenda: str,
+                                                           store: GoogleSheetAgenda) -> None:
+    sheet = store.read()
+    assert sheet.header == HEADERS
+    alpha = sheet.rows[1]
+    assert alpha[HEADERS.index(S.PARAF_KADIS)] is True
+    assert alpha[HEADERS.index(S.TITLE)] == "Alpha"
+    assert alpha[HEADERS.index(S.AGENDA_NUMBER)] is None          # empty cells are None
+    assert sheet.rows[2][HEADERS.index(S.RECEIVED)] == datetime(2026, 11, 27, 14, 5)
+    assert sheet.version == store.version()
+    # budget: one Sheets read and one Drive probe (the second probe is the assert's)
+    assert (fake.sheets_reads, fake.sheets_writes, fake.drive_requests) == (1, 0, 2)
+    read = [r for r in fake.requests_log if r.api == "sheets"][0]
+    assert read.query["valueRenderOption"] == "UNFORMATTED_VALUE"
+    assert read.query["dateTimeRenderOption"] == "SERIAL_NUMBER"
+    assert not [r for r in fake.requests_log if r.path == f"/v4/spreadsheets/{agenda}"]  # no metadata
+
+
+def test_version_is_one_drive_request_and_grows_with_writes(fake: FakeGoogle, agenda: str,
+                                                            store: GoogleSheetAgenda) -> None:
+    first = store.version()
+    assert (fake.drive_requests, fake.sheets_reads + fake.sheets_writes) == (1, 0)
+    assert fake.requests_log[-1].query["fields"] == "version"
+    fake.edit(agenda, f"'{SHEET}'!A5", [["x"]])
+    assert int(store.version()) > int(first)
+
+
+# ----------------------------------------------------------------------------- writing by ID
+
+def test_write_lands_by_id_after_a_person_sorted_between_read_and_write(
+        fake: FakeGoogle, agenda: str, store: GoogleSheetAgenda) -> None:
+    sheet = store.read()
+    rows = {r[HEADERS.index(S.ENTRY_ID)]: n for n, r in enumerate(sheet.rows, start=2)}
+    assert rows == {"id-c": 2, "id-a": 3, "id-b": 4}
+    # the person sorts right before the program's first request of the write
+    fake.before_request(lambda request: sort_by_title(fake, agenda), "sheets")
+    writes = [RowWrite(eid, rows[eid], {S.STATUS: f"status {eid}", S.AGENDA_NUMBER: f"000{i}/2026"})
+              for i, eid in enumerate(["id-a", "id-b", "id-c"], start=1)]
+    report = store.write(writes, [])
+    assert sorted(report.written) == ["id-a", "id-b", "id-c"] and report.missed == ()
+    assert fake.values(agenda, f"'{SHEET}'!{COL[S.TITLE]}2:{COL[S.TITLE]}4") == [["Alpha"], ["Bravo"], ["Charlie"]]
+    for eid in ("id-a", "id-b", "id-c"):
+        n = where(fake, agenda, eid)
+        assert cell(fake, agenda, S.STATUS, n).value == f"status {eid}"
+    assert cell(fake, agenda, S.AGENDA_NUMBER, where(fake, agenda, "id-a")).value == "0001/2026"
+    assert report.version == store.version()
+
+
+def test_rows_without_id_are_found_by_match(fake: FakeGoogle, agenda: str,
+                                            store: GoogleSheetAgenda) -> None:
+    fake.edit(agenda, f"'{SHEET}'!A5", [row("", "Delta")])
+    sheet = store.read()
+    new = sheet.rows[3] + [None] * len(HEADERS)       # Google leaves trailing empty cells out
+    match = {h: str(new[HEADERS.index(h)] or "") for h in (S.ENTRY_ID, S.TITLE, S.SOURCE, S.RECEIVER)}
+    # a row is inserted above it before the write
+    fake.before_request(lambda r: fake.apply(agenda, [{"insertDimension": {"range": {
+        "sheetId": 0, "dimension": "ROWS", "startIndex": 1, "endIndex": 2}}}]), "sheets")
+    report = store.write([RowWrite("id-d", 5, {S.ENTRY_ID: "id-d", S.STATUS: "Belum Lengkap"}, match)], [])
+    assert report.written == ("id-d",)
+    assert fake.values(agenda, f"'{SHEET}'!{COL[S.TITLE]}6:{COL[S.ENTRY_ID]}6")[0][0] == "Delta"
+    assert cell(fake, agenda, S.ENTRY_ID, 6).value == "id-d"
+    assert cell(fake, agenda, S.STATUS, 6).value == "Belum Lengkap"
+    assert cell(fake, agenda, S.ENTRY_ID, 5).value == "id-b"          # where Delta was: untouched
+    assert cell(fake, agenda, S.STATUS, 5).value is None
+
+
+def test_copied_row_gets_its_new_id_by_match_and_where_it_was(fake: FakeGoogle, agenda: str,
+                                                              store: GoogleSheetAgenda) -> None:
+    fake.edit(agenda, f"'{SHEET}'!A5", [row("id-a", "Alpha copy")])
+    store.read()
+    match = {S.ENTRY_ID: "id-a", S.TITLE: "Alpha copy", S.SOURCE: "Biro Umum", S.RECEIVER: "Rina"}
+    report = store.write([RowWrite("id-e", 5, {S.ENTRY_ID: "id-e"}, match),
+                          RowWrite("id-a", 3, {S.STATUS: "Tayang"},
+                                   {S.ENTRY_ID: "id-a", S.TITLE: "Alpha", S.SOURCE: "Biro Umum",
+                                    S.RECEIVER: "Rina"})], [])
+    assert sorted(report.written) == ["id-a", "id-e"]
+    assert cell(fake, agenda, S.ENTRY_ID, 5).value == "id-e"
+    assert cell(fake, agenda, S.STATUS, 3).value == "Tayang"
+    assert cell(fake, agenda, S.STATUS, 5).value is None
+
+
+def test_deleted_row_is_missed_and_nothing_is_written_elsewhere(fake: FakeGoogle, agenda: str,
+                                                                store: GoogleSheetAgenda) -> None:
+    store.read()
+    before = fake.values(agenda, f"'{SHEET}'")
+    fake.before_request(lambda r: fake.apply(agenda, [{"deleteDimension": {"range": {
+        "sheetId": 0, "dimension": "ROWS", "startIndex": 2, "endIndex": 3}}}]), "sheets")   # Alpha
+    report = store.write([RowWrite("id-a", 3, {S.STATUS: "Tayang", S.WEBSITE_URL: "https://x/"})], [])
+    assert report.written == () and report.missed == ("id-a",)
+    after = fake.values(agenda, f"'{SHEET}'")
+    assert after == [before[0], before[1], before[3]]            # only the person's deletion
+    assert fake.sheets_writes == 0
+
+
+def test_a_column_inserted_between_read_and_write_is_followed(fake: FakeGoogle, agenda: str,
+                                                               store: GoogleSheetAgenda) -> None:
+    store.read()
+    fake.before_request(lambda r: fake.apply(agenda, [{"insertDimension": {"range": {
+        "sheetId": 0, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 1}}}]), "sheets")
+    report = store.write([RowWrite("id-a", 3, {S.STATUS: "Tayang"})], [])
+    assert report.written == ("id-a",)
+    status = column_letter(HEADERS.index(S.STATUS) + 1)
+    assert fake.cell(agenda, f"'{SHEET}'!{status}3").value == "Tayang"
+    assert fake.sheets_reads == 1 + 2              # read(), then the columns read again where they are
+
+
+# ----------------------------------------------------------------------------- values as written
+
+def test_text_stays_text_ticks_are_booleans_dates_are_serials(fake: FakeGoogle, agenda: str,
+                                                              store: GoogleSheetAgenda) -> None:
+    fake.edit(agenda, f"'{SHEET}'!{COL[S.ARCHIVE_NUMBER]}3", [["old"]])
+    store.read()
+    when = datetime(2026, 11, 27, 14, 5)
+    cells = {
+        S.SYSTEM_NOTE: '=IMPORTXML("http://evil.example/","//a")', S.AGENDA_NUMBER: "1/2026",
+        S.WEBSITE_URL: "=1+1", S.PARAF_KADIS: False, S.PUBLISHED_AT: when, S.ARCHIVE_NUMBER: None}
+    store.write([RowWrite("id-a", 3, cells)], [])
+    for header, text in ((S.SYSTEM_NOTE, cells[S.SYSTEM_NOTE]), (S.AGENDA_NUMBER, "1/2026"),
+                         (S.WEBSITE_URL, "=1+1")):
+        stored = cell(fake, agenda, header, 3)
+        assert stored.formula is None and stored.value == text
+    tick = cell(fake, agenda, S.PARAF_KADIS, 3)
+    assert tick.value is False and isinstance(tick.value, bool)
+    published = cell(fake, agenda, S.PUBLISHED_AT, 3)
+    assert published.value == pytest.approx(serial(when))
+    shown = fake.values(agenda, f"'{SHEET}'!{COL[S.PUBLISHED_AT]}3", render="FORMATTED_VALUE")
+    assert shown == [["27 November 2026, 14:05"]]
+    assert cell(fake, agenda, S.ARCHIVE_NUMBER, 3).value is None
+    body = next(r.body for r in fake.requests_log if r.path.endswith("values:batchUpdate"))
+    assert body["valueInputOption"] == "RAW"
+    # read back through the store: the same values
+    back = store.read().rows[1]
+    assert back[HEADERS.index(S.PUBLISHED_AT)] == when
+    assert back[HEADERS.index(S.PARAF_KADIS)] is False
+    assert back[HEADERS.index(S.SYSTEM_NOTE)] == cells[S.SYSTEM_NOTE]
+
+
+def test_aware_datetimes_are_written_in_the_office_time_zone(fake: FakeGoogle, agenda: str,
+                                                             store: GoogleSheetAgenda) -> None:
+    store.write([RowWrite("id-a", 3, {S.ARCHIVED_AT: datetime(2026, 11, 27, 6, 5, tzinfo=ZoneInfo("UTC"))})], [])
+    assert cell(fake, agenda, S.ARCHIVED_AT, 3).value == pytest.approx(serial(datetime(2026, 11, 27, 14, 5)))
+
+
+def test_unchanged_cells_are_not_written(fake: FakeGoogle, agenda: str,
+                                         store: GoogleSheetAgenda) -> None:
+    store.read()
+    report = store.write([RowWrite("id-a", 3, {S.TITLE: "Alpha", S.PARAF_KADIS: True})], [])
+    assert report.written == ("id-a",)
+    assert fake.sheets_writes == 0
+
+
+# ----------------------------------------------------------------------------- Riwayat
+
+def test_riwayat_never_gets_the_same_row_twice(fake: FakeGoogle, agenda: str,
+                                               store: GoogleSheetAgenda) -> None:
+    at = datetime(2026, 11, 27, 14, 5)
+    events = [HistoryRow(at, "id-a", "0001/2026", "Tayang", "https://x/"),
+              HistoryRow(at, "id-a", "0001/2026", "Tayang", "https://x/"),      # repeated in the batch
+              HistoryRow(at, "id-b", "0002/2026", "Diterima", "")]
+    store.write([], events)
+    store.write([], events, recheck_history=True)                                # an interrupted retry
+    store.write([], events[:1] + [HistoryRow(at, "id-c", "1/2026", "Ditolak", "=1+1")])
+    rows = fake.values(agenda, f"'{S.HISTORY_SHEET}'!A2:E")
+    assert [r[1:] for r in rows] == [["id-a", "0001/2026", "Tayang", "https://x/"],
+                                     ["id-b", "0002/2026", "Diterima"],
+                                     ["id-c", "1/2026", "Ditolak", "=1+1"]]
+    assert fake.cell(agenda, f"'{S.HISTORY_SHEET}'!E4").formula is None
+    # `Waktu` is a date value (the stand-in does not copy the row format into appended rows as
+    # Google does, so only the serial is checked here)
+    assert fake.cell(agenda, f"'{S.HISTORY_SHEET}'!A2").value == pytest.approx(serial(at))
+    history = store.history()
+    assert history[0] == HistoryRow(at, "id-a", "0001/2026", "Tayang", "https://x/")
+    assert [h.entry_id for h in history] == ["id-a", "id-b", "id-c"]
+    appends = [r for r in fake.requests_log if r.path.endswith(":append")]
+    assert len(appends) == 2 and all(r.query["valueInputOption"] == "RAW" and
+                                     r.query["insertDataOption"] == "INSERT_ROWS" for r in appends)
+
+
+def test_without_recheck_riwayat_is_not_read(fake: FakeGoogle, agenda: str,
+                                             store: GoogleSheetAgenda) -> None:
+    store.read()
+    fake.clear_log()
+    store.write([RowWrite("id-a", 3, {S.STATUS: "Tayang"})],
+                [HistoryRow(datetime(2026, 11, 27), "id-a", "", "Tayang", "")], recheck_history=False)
+    batch_get = [r for r in fake.requests_log if r.path.endswith("values:batchGet")]
+    assert len(batch_get) == 1
+    assert not any(S.HISTORY_SHEET in str(rng) for rng in batch_get[0].query["ranges"])
+
+
+# ----------------------------------------------------------------------------- quota budget
+
+def test_request_budget_of_a_cycle_publishing_five_rows(fake: FakeGoogle, agenda: str,
+                                                        store: GoogleSheetAgenda) -> None:
+    fake.edit(agenda, f"'{SHEET}'!A5", [row(f"id-{i}", f"Row {i}") for i in range(200)])
+    fake.clear_log()
+    sheet = store.read()
+    assert (fake.sheets_reads, fake.sheets_writes, fake.drive_requests) == (1, 0, 1)
+    fake.clear_log()
+    ids = [r[HEADERS.index(S.ENTRY_ID)] for r in sheet.rows][3:8]
+    at = datetime(2026, 11, 27, 14, 5)
+    writes = [RowWrite(eid, 0, {S.STATUS: "Tayang", S.WEBSITE_URL: f"https://x/{eid}/",
+                                S.PUBLISHED_AT: at, S.ARCHIVE_NUMBER: f"400.14.5.6/{i:04d}/DKISP/XI/2026",
+                                S.SYSTEM_NOTE: ""})
+              for i, eid in enumerate(ids, start=1)]
+    events = [HistoryRow(at, eid, "", "Tayang", f"https://x/{eid}/") for eid in ids]
+    report = store.write(writes, events, recheck_history=True)
+    assert sorted(report.written) == sorted(ids)
+    assert fake.sheets_reads <= 1 and fake.sheets_writes <= 2
+    assert (fake.sheets_reads, fake.sheets_writes, fake.drive_requests) == (1, 2, 1)
+    # the cheap read: the header row, the ID column and Riwayat's key columns, nothing more
+    (batch_get,) = [r for r in fake.requests_log if r.path.endswith("values:batchGet")]
+    assert batch_get.query["ranges"] == [f"'{SHEET}'!1:1", f"'{SHEET}'!{COL[S.ENTRY_ID]}:{COL[S.ENTRY_ID]}",
+                                         f"'{S.HISTORY_SHEET}'!B2:E"]
+    for eid in ids:
+        assert cell(fake, agenda, S.STATUS, where(fake, agenda, eid)).value == "Tayang"
+
+
+def test_budget_holds_for_writes_without_a_read_in_between(fake: FakeGoogle, agenda: str,
+                                                           store: GoogleSheetAgenda) -> None:
+    store.read()
+    store.write([RowWrite("id-a", 3, {S.STATUS: "A"})], [])     # e.g. saving new IDs first
+    fake.clear_log()
+    store.write([RowWrite("id-b", 4, {S.STATUS: "B"})], [])
+    assert (fake.sheets_reads, fake.sheets_writes, fake.drive_requests) == (1, 1, 1)
+
+
+# ----------------------------------------------------------------------------- failures
+
+def test_429_with_retry_after_is_retried_after_that_wait(fake: FakeGoogle, agenda: str,
+                                                         store: GoogleSheetAgenda,
+                                                         sleep: FakeSleep) -> None:
+    fake.rate_limit("sheets.read", retry_after=7)
+    sheet = store.read()
+    assert sheet.rows
+    assert sleep.calls == [7.0]
+    assert [r.status for r in fake.requests_log if r.api == "sheets"] == [429, 200]
+
+
+def test_drive_rate_limit_403_is_retried(fake: FakeGoogle, agenda: str, store: GoogleSheetAgenda,
+                                         sleep: FakeSleep) -> None:
+    fake.drive_error("userRateLimitExceeded", times=2)
+    assert store.version()
+    assert len(sleep.calls) == 2 and all(0 < s <= 60 for s in sleep.calls)
+
+
+def test_repeated_503_gives_up_with_adapter_error_within_bounds(fake: FakeGoogle, agenda: str,
+                                                                store: GoogleSheetAgenda,
+                                                                sleep: FakeSleep) -> None:
+    store.read()
+    fake.clear_log()
+    fake.server_error("sheets", status=503, times=100)
+    with pytest.raises(AdapterError) as caught:
+        store.write([RowWrite("id-a", 3, {S.STATUS: "Tayang"})], [])
+    assert isinstance(caught.value, GoogleUnavailable)
+    assert "503" in str(caught.value) and "next cycle" in str(caught.value)
+    assert caught.value.note and "siklus berikutnya" in caught.value.note
+    assert fake.count("sheets") == 5                           # bounded attempts
+    assert len(sleep.calls) == 4 and sum(sleep.calls) <= 60    # bounded waiting
+    assert cell(fake, agenda, S.STATUS, 3).value is None
+
+
+def test_append_is_not_retried_after_a_server_error(fake: FakeGoogle, agenda: str,
+                                                    store: GoogleSheetAgenda) -> None:
+    """A 5xx may hide a carried-out append: not repeated blindly; the cycle rechecks next time."""
+    fake.server_error(lambda r: r.path.endswith(":append"), status=500)
+    with pytest.raises(GoogleUnavailable):
+        store.write([], [HistoryRow(datetime(2026, 11, 27), "id-a", "", "Tayang", "")])
+    assert len([r for r in fake.requests_log if r.path.endswith(":append")]) == 1
+
+
+def test_long_retry_after_gives_up_at_once(fake: FakeGoogle, agenda: str, store: GoogleSheetAgenda,
+                                           sleep: FakeSleep) -> None:
+    fake.rate_limit("sheets", retry_after=300)
+    with pytest.raises(GoogleUnavailable):
+        store.read()
+    assert sleep.calls == []
+
+
+def test_retry_policy_backoff_is_bounded_and_jittered() -> None:
+    waits: list[float] = []
+    policy = RetryPolicy(sleep=waits.append, jitter=lambda: 1.0)
+
+    import requests
+
+    calls = []
+
+    def fail() -> None:
+        calls.append(1)
+        raise requests.ConnectionError("reset")
+
+    with pytest.raises(GoogleUnavailable):
+        policy.call(fail, "test")
+    assert len(calls) == 5 and waits == [2.0, 4.0, 8.0, 16.0]
+
+
+def test_not_shared_names_the_service_account(fake: FakeGoogle, credentials: Path) -> None:
+    sid = fake.add_spreadsheet("Private", [SHEET, S.HISTORY_SHEET], shared=None)
+    store = GoogleSheetAgenda(sid, SHEET, credentials, TZ, sleep=FakeSleep())
+    with pytest.raises(AdapterError, match=SERVICE_ACCOUNT):
+        store.read()
+    problems = store.check()
+    assert len(problems) == 1 and SERVICE_ACCOUNT in problems[0] and "Share" in problems[0]
+
+
+def test_read_only_share_refuses_the_write_naming_the_account(fake: FakeGoogle, credentials: Path) -> None:
+    sid = fake.add_spreadsheet("Read only", [SHEET, S.HISTORY_SHEET], shared="reader")
+    fake.edit(sid, f"'{SHEET}'!A1", [HEADERS, row("id-a", "Alpha")])
+    store = GoogleSheetAgenda(sid, SHEET, credentials, TZ, sleep=FakeSleep())
+    store.read()
+    with pytest.raises(AdapterError, match=f"{SERVICE_ACCOUNT} as Editor"):
+        store.write([RowWrite("id-a", 2, {S.STATUS: "x"})], [])
+
+
+@pytest.mark.parametrize("content, expected", [
+    (None, "not found"),
+    ("{not json", "not JSON"),
+    (json.dumps({"installed": {"client_id": "x"}}), "OAuth client file"),
+    ("bad-key", "private key cannot be loaded"),
+])
+def test_bad_credentials_give_a_clear_error(tmp_path: Path, fake: FakeGoogle, content: str | None,
+                                            expected: str) -> None:
+    path = tmp_path / "credentials.json"
+    if content == "bad-key":
+        info = fake.service_account_info()
+        info["private_key"] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+        content = json.dumps(info)
+    if content is not None:
+        path.write_text(content)
+    store = GoogleSheetAgenda("sid", SHEET, path, TZ, sleep=FakeSleep())
+    with pytest.raises(AdapterError, match=expected) as caught:
+        store.read()
+    assert "PRIVATE KEY" not in str(caught.value) and "AAAA" not in str(caught.value)
+    assert caught.value.note.startswith("Kunci akun layanan")
+    assert fake.requests_log == []
+    assert any(expected in p for p in store.check())
+
+
+def test_key_unknown_to_google_is_an_adapter_error(fake: FakeGoogle, agenda: str, tmp_path: Path,
+                                                   credentials: Path) -> None:
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps(fake.service_account_info(valid=False)))
+    store = GoogleSheetAgenda(agenda, SHEET, path, TZ, sleep=FakeSleep())
+    with pytest.raises(AdapterError, match="refused the service-account key"):
+        store.version()
+    assert isinstance(load_credentials(credentials).service_account_email, str)
+
+
+# ----------------------------------------------------------------------------- check
+
+def test_check_reports_missing_worksheets_and_headers(fake: FakeGoogle, credentials: Path) -> None:
+    sid = fake.add_spreadsheet("Half done", [SHEET], time_zone="Asia/Jakarta")
+    fake.edit(sid, f"'{SHEET}'!A1", [[h for h in HEADERS if h != S.STATUS] + [S.TITLE]])
+    problems = GoogleSheetAgenda(sid, SHEET, credentials, TZ, sleep=FakeSleep()).check()
+    text = "\n".join(problems)
+    assert f"worksheet '{S.HISTORY_SHEET}' is missing" in text
+    assert f"header '{S.STATUS}' is missing" in text
+    assert f"header '{S.TITLE}' is duplicated" in text
+    assert "time zone is Asia/Jakarta" in text
+
+
+def test_check_passes_on_a_prepared_sheet(fake: FakeGoogle, agenda: str, credentials: Path) -> None:
+    assert GoogleSheetAgenda(agenda, SHEET, credentials, TZ, sleep=FakeSleep()).check() == []
+
+
+# ----------------------------------------------------------------------------- whole cycles
+
+def test_cycles_on_the_google_store_stay_within_the_quota_budget(
+        fake: FakeGoogle, credentials: Path, tmp_path: Path) -> None:
+    from agenda_workspace import NOW, Agenda, approved
+    from agenda_workspace import row as agenda_row
+
+    local = Agenda(tmp_path / "ws", [])
+    headers = [c.header for c in S.agenda_columns(local.cfg.approval.columns)]
+    sid = fake.add_spreadsheet("Buku Agenda", [SHEET, S.HISTORY_SHEET], cols=len(headers),
+                               time_zone="Asia/Makassar")
+    k = 5
+    people = [agenda_row(f"Berita {i}") for i in range(k)] + [agenda_row(f"Lain {i}") for i in range(20)]
+    fake.edit(sid, f"'{SHEET}'!A1", [headers] + [[r.get(h, "") for h in headers] for r in people])
+    fake.edit(sid, f"'{S.HISTORY_SHEET}'!A1", [list(S.HISTORY_HEADERS)])
+    class Trusting(GoogleSheetAgenda):
+        # protections (SPEC rule 7) are verified by a later piece of work; here: trusted
+        def approval_trust(self) -> str:
+            return ""
+
+    store = Trusting(sid, SHEET, credentials, TZ, sleep=FakeSleep())
+
+    def cycle(now: datetime) -> tuple[int, int, int]:
+        fake.clear_log()
+        local.cycle(now, store=lambda _: store)
+        return fake.sheets_reads, fake.sheets_writes, fake.drive_requests
+
+    first = cycle(NOW)                     # rows get their number, ID and status
+    ids = fake.values(sid, f"'{SHEET}'!{column_letter(headers.index(S.ENTRY_ID))}2:"
+                           f"{column_letter(headers.index(S.ENTRY_ID))}{k + 1}")
+    assert all(r and r[0] for r in ids)
+    for i in range(k):                     # the officials tick k rows
+        tick = approved(f"Berita {i}")
+        n = i + 2
+        for h in (S.PARAF_KADIS, S.PARAF_KABID):
+            fake.edit(sid, f"'{SHEET}'!{column_letter(headers.index(h))}{n}", [[tick[h]]])
+    publish = cycle(NOW.replace(minute=5))
+    statuses = fake.values(sid, f"'{SHEET}'!{column_letter(headers.index(S.STATUS))}2:"
+                                f"{column_letter(headers.index(S.STATUS))}{k + 1}")
+    assert statuses == [["Tayang"]] * k
+    assert len(local.site_posts()) == k
+    idle = cycle(NOW.replace(minute=6))
+    print(f"\nrequests (sheets reads, sheets writes, drive): first cycle {first}, "
+          f"publishing {k} rows {publish}, nothing changed {idle}")
+    assert publish[0] <= 2 and publish[1] <= 2
+    assert idle == (0, 0, 1)
