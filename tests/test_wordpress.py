@@ -305,3 +305,24 @@ def test_pending_status_leaves_the_last_look_to_an_editor(site, tmp_path):
     agenda.cycle(LATER)
     assert Rest(site).posts()[0]["status"] == "draft"
     assert agenda.by_title("A")[S.STATUS] == "Ditarik"
+
+
+def test_the_password_never_travels_over_plain_http_and_must_be_set():
+    from automation.ports import AdapterError
+    from automation.publishers.wordpress import WordPress
+
+    with pytest.raises(AdapterError, match="not https"):
+        WordPress("http://diskominfo.example.go.id", "redaksi", "rahasia")
+    with pytest.raises(AdapterError, match="WP_APP_PASSWORD"):
+        WordPress("https://diskominfo.example.go.id", "redaksi", None)
+    assert WordPress("http://127.0.0.1:8080", "redaksi", "rahasia").url == "http://127.0.0.1:8080"
+
+
+def test_body_becomes_blocks_and_keeps_only_safe_markup():
+    from automation.publishers.wordpress import to_blocks
+
+    blocks = to_blocks('<p>Satu</p><h3>Sub</h3><ol><li>a</li></ol>lepas'
+                       '<img src=x onerror=alert(1)><a href="javascript:alert(1)">k</a>')
+    assert '<!-- wp:heading {"level":3} -->' in blocks and '<!-- wp:list {"ordered":true} -->' in blocks
+    assert "<p>lepas</p>" in blocks
+    assert "onerror" not in blocks and "javascript:" not in blocks and "<img" not in blocks
