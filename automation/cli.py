@@ -156,6 +156,11 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
         finally:
             ws.close()
     print(f"Configuration {cfg.source}: OK")
+    if cfg.agenda.backend == "google" or cfg.media.backend == "drive":
+        from automation.google_api import service_account_email
+        email = service_account_email(cfg.agenda.credentials_file) or "(unreadable key file)"
+        print(f"Service account: {email} (share the spreadsheet as Editor and the media "
+              "folders as Viewer with it)")
     if problems:
         for p in problems:
             print(f"PROBLEM: {p}")
@@ -171,6 +176,10 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
 def cmd_init(cfg: Config, args: argparse.Namespace) -> int:
     from automation.agenda.template import write_template
 
+    if cfg.agenda.backend == "google":
+        from automation.agenda.google_init import init_google
+        cfg.state_dir.mkdir(parents=True, exist_ok=True)
+        return init_google(cfg, out=print, err=lambda text: print(text, file=sys.stderr))
     path = cfg.agenda.path
     for folder in (cfg.state_dir, cfg.media.base_dir):
         folder.mkdir(parents=True, exist_ok=True)

@@ -35,21 +35,29 @@ def open_store(config: Config) -> AgendaStore:
         from automation.agenda.xlsx_store import XlsxAgenda
         return XlsxAgenda(config.agenda.path, config.agenda.worksheet,
                           backup_dir=config.state_dir / "backup")
-    raise NotImplementedError("agenda.backend = \"google\" is not available in this version; "
-                              "use \"xlsx\"")
+    from automation.agenda.google_store import GoogleSheetAgenda
+    return GoogleSheetAgenda(config.agenda.spreadsheet_id, config.agenda.worksheet,
+                             config.agenda.credentials_file, config.tz,
+                             approval_columns=config.approval.columns,
+                             editors=config.approval.editors,
+                             require_protection=config.approval.require_protection)
 
 
 def open_workspace(config: Config, ledger_path: Path | None = None) -> Workspace:
-    if config.media.backend != "local":
-        raise NotImplementedError("media.backend = \"drive\" is not available in this version; "
-                                  "use \"local\"")
-    from automation.media.local import LocalFolder
     store, publisher = open_store(config), open_publisher(config)
     ledger = Ledger(ledger_path or config.state_dir / "ledger.sqlite3")
+    media: MediaSource
+    if config.media.backend == "drive":
+        from automation.media.drive import DriveFolder
+        media = DriveFolder(config.agenda.credentials_file, config.state_dir / "media-cache",
+                            config.media.max_file_mb, cache=ledger)
+    else:
+        from automation.media.local import LocalFolder
+        media = LocalFolder(config.media.base_dir, config.media.max_file_mb, cache=ledger)
     return Workspace(
         config=config,
         store=store,
-        media=LocalFolder(config.media.base_dir, config.media.max_file_mb, cache=ledger),
+        media=media,
         publisher=publisher,
         ledger=ledger,
         rules=rules_of(config),

@@ -9,12 +9,23 @@ Quota per cycle (Sheets: 60 requests a minute per user; a batch counts as one):
   `recheck_history`), one `values:batchUpdate` (RAW: text stays text, never a formula) and at
   most one `values:append` (RAW) for `Riwayat`, then one Drive probe for the new version.
 
-No call fetches spreadsheet metadata except `check()`: every range is addressed by the
-worksheet's title, and rows are found by `ID Sistem` right before writing (SPEC rule 5).
+Every range is addressed by the worksheet's title, and rows are found by `ID Sistem` right
+before writing (SPEC rule 5).
+
+Approval protections (SPEC rule 7, `approval_trust()`): with `require_protection` the
+protections must be read in every cycle that may publish, and a publishing cycle already
+spends its 2 Sheets reads (the read and the re-location before writing). So `read()` then
+fetches the values *and* the protections in one `spreadsheets.get` (`ranges` = the
+worksheet, `fields` = properties, protectedRanges and the cells' `effectiveValue`, which are
+the same booleans and serials as UNFORMATTED_VALUE/SERIAL_NUMBER), and `approval_trust()`
+costs no Sheets request after it; only when the spreadsheet's owner appears among a
+protection's editors is one Drive `files.get(fields=owners)` made to recognise the owner.
+Without `require_protection`, `read()` is the plain `values.get` above.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from datetime import date, datetime, tzinfo
@@ -30,7 +41,7 @@ from automation.agenda.cells import column_letter, from_serial, to_serial
 from automation.core import schema as S
 from automation.core.entry import cell_text
 from automation.core.entry import same_value
-from automation.google_api import (DRIVE_API, GoogleError, GoogleHTTPClient, GoogleUnavailable,
+from automation.google_api import (DRIVE_API, SHEETS_API, GoogleError, GoogleHTTPClient, GoogleUnavailable,
                                    RetryPolicy, load_credentials, service_account_email)
 from automation.ports import AdapterError, HistoryRow, RowWrite, Sheet, WriteReport
 
@@ -65,8 +76,20 @@ class GoogleSheetAgenda:
 
     def __init__(self, spreadsheet_id: str, worksheet: str, credentials_file: Path | str,
                  tz: tzinfo | None = None, sleep: Callable[[float], None] = time.sleep,
-                 retry: RetryPolicy | None = None):
+                 retry: RetryPolicy | None = None,
+                 approval_columns: Sequence[str] = (S.PARAF_KADIS, S.PARAF_KABID),
+                 editors: dict[str, Sequence[str]] | None = None,
+                 require_protection: bool = False):
         self.spreadsheet_id = spreadsheet_id
+        self.approval_columns = tuple(approval_columns)
+        self.editors = {h: tuple(v) for h, v in (editors or {}).items()}
+        self.require_protection = require_protection
+        # Protections of the agenda worksheet (SPEC rule 7), read once per instance.
+        self._protections: list[dict] | None = None
+        self._grid_rows: int | None = None
+        self._trust: str | None = None
+        self._owner: str | None = None
+        self._owner_known = False
         self.worksheet = worksheet
         self.credentials_file = Path(credentials_file)
         self.tz = tz
@@ -156,10 +179,13 @@ class GoogleSheetAgenda:
 
     def read(self) -> Sheet:
         version = self.version()
-        with self._google(f"reading worksheet '{self.worksheet}'"):
-            reply = self.http.values_get(self.spreadsheet_id, quote_sheet(self.worksheet),
-                                         params=dict(UNFORMATTED))
-        grid = reply.get("values", [])
+        if self._verifies_protection():
+            grid = self._read_with_protections()
+        else:
+            with self._google(f"reading worksheet '{self.worksheet}'"):
+                reply = self.http.values_get(self.spreadsheet_id, quote_sheet(self.worksheet),
+                                             params=dict(UNFORMATTED))
+            grid = reply.get("values", [])
         header = list(grid[0]) if grid else []
         dates = self._date_columns(header)
         rows = []
@@ -171,6 +197,143 @@ class GoogleSheetAgenda:
             rows.append(row)
         self._remember(header, rows)
         return Sheet(header=header, rows=rows, version=version or "")
+
+    def _verifies_protection(self) -> bool:
+        return self.require_protection and bool(self.approval_columns)
+
+    def _get_spreadsheet(self, ranges: str, fields: str) -> dict:
+        """One spreadsheets.get; cells collapse to plain values while parsing (memory)."""
+        response = self.http.request("get", f"{SHEETS_API}/{self.spreadsheet_id}",
+                                     params={"ranges": ranges, "fields": fields})
+        return json.loads(response.content, object_hook=_collapse_cell)
+
+    def _read_with_protections(self) -> list[list[Any]]:
+        """The worksheet's values (as `values.get` UNFORMATTED_VALUE gives them) and its
+        protections, in one request."""
+        with self._google(f"reading worksheet '{self.worksheet}'"):
+            reply = self._get_spreadsheet(quote_sheet(self.worksheet), _GRID_FIELDS)
+        return self._take_sheet(reply, with_data=True)
+
+    def _take_sheet(self, reply: dict, with_data: bool) -> list[list[Any]]:
+        sheets = [s for s in reply.get("sheets", [])
+                  if s.get("properties", {}).get("title") == self.worksheet]
+        if not sheets:
+            raise GoogleError(f"worksheet '{self.worksheet}' not found in spreadsheet "
+                              f"{self.spreadsheet_id}: run `python main.py init` or rename the tab",
+                              f"Lembar kerja '{self.worksheet}' tidak ditemukan.")
+        sheet = sheets[0]
+        props = sheet.get("properties", {})
+        self.sheet_ids[self.worksheet] = props.get("sheetId", 0)
+        self._grid_rows = props.get("gridProperties", {}).get("rowCount")
+        self._protections = list(sheet.get("protectedRanges", []))
+        grid: list[list[Any]] = []
+        for block in sheet.get("data", []) if with_data else []:
+            for row_data in block.get("rowData", []):
+                values = [_cell_value(v) for v in row_data.get("values", [])]
+                while values and values[-1] is None:
+                    values.pop()
+                grid.append(values)
+        while grid and not grid[-1]:
+            grid.pop()
+        return grid
+
+    # -- approval protections (SPEC rule 7) -------------------------------------------------
+    def approval_trust(self) -> str:
+        if not self._verifies_protection():
+            return ""
+        if self._trust is None:
+            self._trust = self._judge_protections()
+        return self._trust
+
+    def _judge_protections(self) -> str:
+        try:
+            if self._protections is None or self._header is None:
+                with self._google("reading the agenda's protections"):
+                    reply = self._get_spreadsheet(f"{quote_sheet(self.worksheet)}!1:1",
+                                                  _GRID_FIELDS)
+                grid = self._take_sheet(reply, with_data=True)
+                if self._header is None:
+                    self._header = list(grid[0]) if grid else []
+        except AdapterError as err:
+            log.error("the approval columns' protections cannot be read: %s", err)
+            return ("Perlindungan kolom paraf tidak dapat diperiksa "
+                    f"({err.note}); berita belum ditayangkan. Dicoba lagi pada siklus berikutnya.")
+        layout = layout_of(self._header or [])
+        notes = [self._column_problem(h, layout.get(S.normalise_header(h)))
+                 for h in self.approval_columns]
+        notes = [n for n in notes if n]
+        if notes:
+            log.error("approval columns not protected as configured: %s", " ".join(notes))
+        return " ".join(notes)
+
+    def _covers(self, protection: dict, col: int) -> bool:
+        g = protection.get("range") or {}
+        if g.get("sheetId", 0) != self.sheet_ids.get(self.worksheet, 0):
+            return False
+        if not g.get("startColumnIndex", 0) <= col < g.get("endColumnIndex", 1 << 30):
+            return False
+        end = g.get("endRowIndex")
+        if g.get("startRowIndex", 0) > 1 or (end is not None and (self._grid_rows is None
+                                                                 or end < self._grid_rows)):
+            return False
+        return not any(u.get("startColumnIndex", 0) <= col < u.get("endColumnIndex", 1 << 30)
+                       for u in protection.get("unprotectedRanges", []))
+
+    def _extras(self, protection: dict, allowed: set[str]) -> list[str]:
+        editors = protection.get("editors") or {}
+        extra = sorted({u.lower() for u in editors.get("users", [])} - allowed)
+        extra += [f"grup {g}" for g in editors.get("groups", [])]
+        if editors.get("domainUsersCanEdit"):
+            extra.append("semua pengguna domain")
+        return extra
+
+    def _column_problem(self, header: str, col: int | None) -> str:
+        fix = "Administrator perlu menjalankan `init` atau memperbaiki perlindungan kolom."
+        if col is None:
+            return (f"Kolom '{header}' tidak ditemukan sehingga perlindungannya tidak dapat "
+                    f"diperiksa; berita belum ditayangkan. {fix}")
+        covering = [p for p in self._protections or [] if self._covers(p, col)]
+        firm = [p for p in covering if not p.get("warningOnly")]
+        if not firm:
+            if covering:
+                return (f"Perlindungan kolom '{header}' hanya berupa peringatan, sehingga siapa "
+                        f"pun dapat mencentangnya; berita belum ditayangkan. {fix}")
+            return (f"Kolom '{header}' tidak dilindungi, sehingga siapa pun yang dapat menyunting "
+                    f"Buku Agenda dapat mencentangnya; berita belum ditayangkan. {fix}")
+        visible = [p for p in firm if "editors" in p]
+        if not visible:
+            return (f"Akun layanan {self.email} bukan editor perlindungan kolom '{header}', "
+                    "sehingga tidak dapat memastikan siapa yang boleh mencentang; berita belum "
+                    "ditayangkan. Administrator perlu menambahkan akun layanan itu sebagai editor "
+                    "perlindungan kolom tersebut atau menjalankan `init`.")
+        allowed = {e.lower() for e in self.editors.get(header, ())} | {self.email.lower()}
+        extras = [self._extras(p, allowed) for p in visible]
+        if not all(extras):
+            return ""
+        owner = self._spreadsheet_owner()
+        if owner:
+            extras = [[e for e in x if e != owner] for x in extras]
+            if not all(extras):
+                return ""
+        fewest = min(extras, key=len)
+        return (f"Kolom '{header}' dapat diubah oleh orang selain pejabat yang ditetapkan "
+                f"({', '.join(fewest)}); berita belum ditayangkan. {fix}")
+
+    def _spreadsheet_owner(self) -> str | None:
+        """The owner's e-mail from Drive (one request, cached); None on a shared drive."""
+        if not self._owner_known:
+            self._owner_known = True
+            try:
+                with self._google("reading the agenda's owner from Google Drive"):
+                    reply = self.http.request(
+                        "get", f"{DRIVE_API}/files/{self.spreadsheet_id}",
+                        params={"fields": "owners(emailAddress)",
+                                "supportsAllDrives": "true"}).json()
+                owners = [o.get("emailAddress", "").lower() for o in reply.get("owners", [])]
+                self._owner = owners[0] if owners else None
+            except AdapterError as err:
+                log.warning("could not read the agenda's owner: %s", err)
+        return self._owner
 
     @staticmethod
     def _date_columns(header: Sequence[Any]) -> list[int]:
@@ -399,10 +562,46 @@ class GoogleSheetAgenda:
                     problems.append(f"worksheet '{S.HISTORY_SHEET}' must have the headers "
                                     f"{', '.join(S.HISTORY_HEADERS)} in A1:E1 (found "
                                     f"{', '.join(got_h) or 'nothing'}): run `python main.py init`")
+        if not problems and self._verifies_protection():
+            note = self.approval_trust()
+            if note:
+                problems.append(f"approval columns are not protected as SPEC rule 7 requires "
+                                f"(nothing would be published): {note} Run `python main.py init` "
+                                "to set the protections from approval.editors.")
         return problems
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+_GRID_FIELDS = ("sheets(properties(sheetId,title,gridProperties(rowCount)),protectedRanges,"
+                "data(rowData(values(effectiveValue))))")
+_SCALARS = frozenset({"stringValue", "numberValue", "boolValue", "effectiveValue"})
+_ERROR_TEXT = {"NULL_VALUE": "#NULL!", "DIVIDE_BY_ZERO": "#DIV/0!", "VALUE": "#VALUE!",
+               "REF": "#REF!", "NAME": "#NAME?", "NUM": "#NUM!", "N_A": "#N/A",
+               "ERROR": "#ERROR!", "LOADING": "#LOADING"}
+
+
+class _Error(str):
+    """A formula's error value, shown as Google shows it."""
+
+
+def _collapse_cell(obj: dict) -> Any:
+    """json object_hook: `{"effectiveValue": {"stringValue": "x"}}` becomes "x" while parsing,
+    so a large sheet is never held as two dicts per cell."""
+    if len(obj) == 1:
+        (key, value), = obj.items()
+        if key in _SCALARS:
+            return value
+        if key == "errorValue" and isinstance(value, dict):
+            return _Error(_ERROR_TEXT.get(str(value.get("type")), "#ERROR!"))
+    return obj
+
+
+def _cell_value(value: Any) -> Any:
+    if isinstance(value, dict):          # an empty cell ({}), or one without a value
+        return None
+    return None if value == "" else value
+
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -915,6 +915,7 @@ class _File:
     trashed: bool = False
     target: str | None = None  # a shortcut's target
     version: int = 1
+    owner: str | None = None  # a spreadsheet's owner (Drive `owners`)
     created: float = field(default_factory=time.time)
     modified: float = field(default_factory=time.time)
 
@@ -925,6 +926,8 @@ class _File:
             "version": str(self.version),  # int64 fields are JSON strings in Drive v3 (size too)
             "createdTime": _rfc3339(self.created), "modifiedTime": _rfc3339(self.modified),
             "webViewLink": f"https://drive.google.com/file/d/{self.id}/view"}
+        if self.owner:
+            d["owners"] = [{"kind": "drive#user", "emailAddress": self.owner, "me": False}]
         if not self.mime.startswith("application/vnd.google-apps."):
             d.update(size=str(len(self.content)), md5Checksum=hashlib.md5(self.content).hexdigest())
         if self.mime == SHORTCUT:
@@ -1183,7 +1186,7 @@ class FakeGoogle:
                 ss.apply("addSheet", {"properties": {"title": name, "gridProperties": {
                     "rowCount": rows, "columnCount": cols}}}, owner)
             self._spreadsheets[sid] = ss
-            self._files[sid] = _File(sid, title, SPREADSHEET, list(parents), shared)
+            self._files[sid] = _File(sid, title, SPREADSHEET, list(parents), shared, owner=owner)
             return sid
 
     def add_worksheet(self, spreadsheet_id: str, title: str, rows: int = 1000, cols: int = 26) -> int:

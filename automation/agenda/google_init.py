@@ -1,0 +1,324 @@
+"""`init` for the Google backend: prepare a spreadsheet shared with the service account.
+
+Builds `Buku Agenda` and `Riwayat` like the .xlsx template (automation/agenda/template.py),
+from the schema: header row (plain text), frozen row 1, checkboxes (BOOLEAN validation) in
+tick columns, the `Jenis Berita` dropdown, date-time formats, widths, hidden `ID Sistem`,
+header colours by role, shaded program columns, `Status` colours (conditional formatting) and
+the protections of SPEC rule 7. Data is never overwritten: only what is missing is added, and
+a worksheet with data rows but wrong headers is refused.
+
+Requests: one `spreadsheets.get` (sheets, protections, conditional formats), one
+`values:batchGet` of the first two rows of the worksheets that exist, and at most one
+`spreadsheets.batchUpdate` holding everything. A second run on a prepared sheet sends no
+write at all.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from automation.agenda.cells import column_letter
+from automation.agenda.google_store import GoogleSheetAgenda, layout_of, quote_sheet
+from automation.agenda.template import (HEADER_FILL, HISTORY_WIDTHS, PROGRAM_CELL_FILL,
+                                        STATUS_COLOURS, WAITING_COLOURS)
+from automation.config import Config
+from automation.core import schema as S
+from automation.core import workflow as W
+from automation.google_api import SHEETS_API
+from automation.ports import AdapterError
+
+PIXELS_PER_CHAR = 7                     # an .xlsx width (characters) in Google's pixels
+
+
+def rgb(hex_colour: str) -> dict[str, float]:
+    return {"red": int(hex_colour[0:2], 16) / 255, "green": int(hex_colour[2:4], 16) / 255,
+            "blue": int(hex_colour[4:6], 16) / 255}
+
+
+class InitRefused(Exception):
+    """The spreadsheet holds data that init must not touch."""
+
+
+@dataclass
+class InitResult:
+    requests: list[dict] = field(default_factory=list)
+    done: list[str] = field(default_factory=list)       # what was added, for the summary
+
+
+def store_of(cfg: Config) -> GoogleSheetAgenda:
+    return GoogleSheetAgenda(cfg.agenda.spreadsheet_id, cfg.agenda.worksheet,
+                             cfg.agenda.credentials_file, cfg.tz,
+                             approval_columns=cfg.approval.columns, editors=cfg.approval.editors,
+                             require_protection=cfg.approval.require_protection)
+
+
+def init_google(cfg: Config, out: Callable[[str], None] = print,
+                err: Callable[[str], None] = print) -> int:
+    """Prepare the configured spreadsheet; 0 done (or nothing to do), 1 refused/failed."""
+    store = store_of(cfg)
+    try:
+        result = prepare(store, cfg)
+    except InitRefused as refusal:
+        err(f"Refused: {refusal}")
+        err("Nothing was changed. Fix the sheet by hand, or point agenda.spreadsheet_id / "
+            "agenda.worksheet at an empty one, and run init again.")
+        return 1
+    except AdapterError as failure:
+        err(f"init failed: {failure}")
+        err(f"The spreadsheet and the media folders must be shared with {store.email} "
+            "(Editor for the spreadsheet, Viewer for the folders).")
+        return 1
+    if result.requests:
+        out(f"Prepared spreadsheet {cfg.agenda.spreadsheet_id}: " + "; ".join(result.done) + ".")
+    else:
+        out(f"Spreadsheet {cfg.agenda.spreadsheet_id} is already prepared; nothing changed.")
+    out(f"Share the spreadsheet (Editor) and the media folders (Viewer) with the service account "
+        f"{store.email}.")
+    missing = [h for h in cfg.approval.columns if not cfg.approval.editors.get(h)]
+    if missing:
+        out("Note: approval.editors names nobody for " + ", ".join(missing)
+            + "; only the service account (and the owner) can tick those columns.")
+    return 0
+
+
+def prepare(store: GoogleSheetAgenda, cfg: Config) -> InitResult:
+    http, sid = store.http, store.spreadsheet_id
+    with store._google("reading the spreadsheet"):
+        meta = http.request("get", f"{SHEETS_API}/{sid}", params={"fields": (
+            "sheets(properties(sheetId,title,gridProperties),protectedRanges,conditionalFormats)")}
+            ).json()
+    sheets = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
+    names = [n for n in (cfg.agenda.worksheet, S.HISTORY_SHEET) if n in sheets]
+    tops: dict[str, list[list[Any]]] = {}
+    if names:
+        with store._google("reading the header rows"):
+            got = store._batch_get([f"{quote_sheet(n)}!1:2" for n in names])
+        tops = dict(zip(names, got))
+
+    result = InitResult()
+    columns = S.agenda_columns(cfg.approval.columns)
+    _agenda(result, store, cfg, columns, sheets.get(cfg.agenda.worksheet),
+            tops.get(cfg.agenda.worksheet, []))
+    _history(result, store, sheets.get(S.HISTORY_SHEET), tops.get(S.HISTORY_SHEET, []))
+    if result.requests:
+        with store._google("preparing the spreadsheet"):
+            http.request("post", f"{SHEETS_API}/{sid}:batchUpdate",
+                         json={"requests": result.requests})
+    return result
+
+
+# ----------------------------------------------------------------------------- pieces
+
+def _new_sheet(result: InitResult, title: str, columns: int) -> int:
+    sheet_id = secrets.randbelow(1_000_000_000) + 1
+    result.requests.append({"addSheet": {"properties": {
+        "sheetId": sheet_id, "title": title,
+        "gridProperties": {"rowCount": 1000, "columnCount": columns, "frozenRowCount": 1}}}})
+    result.done.append(f"worksheet '{title}' added")
+    return sheet_id
+
+
+def _header_cells(result: InitResult, sheet_id: int, start: int, headers: list[str],
+                  fills: list[str]) -> None:
+    result.requests.append({"updateCells": {
+        "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": start},
+        "rows": [{"values": [{
+            "userEnteredValue": {"stringValue": h},        # text, never a formula
+            "userEnteredFormat": {"backgroundColor": rgb(fill), "textFormat": {"bold": True},
+                                  "wrapStrategy": "WRAP", "verticalAlignment": "MIDDLE"}}
+            for h, fill in zip(headers, fills)]}],
+        "fields": "userEnteredValue,userEnteredFormat(backgroundColor,textFormat.bold,"
+                  "wrapStrategy,verticalAlignment)"}})
+
+
+def _column_range(sheet_id: int, col: int, data_only: bool = True) -> dict:
+    grid = {"sheetId": sheet_id, "startColumnIndex": col, "endColumnIndex": col + 1}
+    if data_only:
+        grid["startRowIndex"] = 1
+    return grid
+
+
+def _existing_header(top: list[list[Any]]) -> tuple[list[Any], bool]:
+    header = list(top[0]) if top else []
+    has_data = len(top) > 1 and any(v not in (None, "") for v in top[1])
+    return header, has_data
+
+
+def _agenda(result: InitResult, store: GoogleSheetAgenda, cfg: Config,
+            columns: tuple[S.Column, ...], sheet: dict | None, top: list[list[Any]]) -> None:
+    title = cfg.agenda.worksheet
+    header, has_data = _existing_header(top)
+    layout = layout_of(header)
+    norm = [S.normalise_header(h) for h in header]
+    wrong = [c.header for c in columns if norm.count(S.normalise_header(c.header)) != 1]
+    duplicated = [h for h in wrong if norm.count(S.normalise_header(h)) > 1]
+    if wrong and (has_data or duplicated):
+        raise InitRefused(f"worksheet '{title}' has data rows but its header row lacks or repeats "
+                          f"{', '.join(wrong)}; init never rewrites a sheet holding data")
+    fresh = sheet is None
+    if fresh:
+        sheet_id = _new_sheet(result, title, len(columns))
+        grid = {"columnCount": len(columns), "frozenRowCount": 1}
+    else:
+        sheet_id = sheet["properties"]["sheetId"]
+        grid = sheet["properties"].get("gridProperties", {})
+    # Missing headers go after the last one present (all of them on an empty sheet).
+    width = len(header)
+    while width and header[width - 1] in (None, ""):
+        width -= 1
+    missing = [c for c in columns if c.header in wrong]
+    if missing:
+        needed = width + len(missing)
+        if not fresh and grid.get("columnCount", 26) < needed:
+            result.requests.append({"updateSheetProperties": {
+                "properties": {"sheetId": sheet_id, "gridProperties": {"columnCount": needed}},
+                "fields": "gridProperties.columnCount"}})
+        _header_cells(result, sheet_id, width, [c.header for c in missing],
+                      [HEADER_FILL[c.role] for c in missing])
+        for i, c in enumerate(missing):
+            layout[S.normalise_header(c.header)] = width + i
+        result.done.append(f"headers written in '{title}'")
+    if not fresh and grid.get("frozenRowCount", 0) < 1:
+        result.requests.append({"updateSheetProperties": {
+            "properties": {"sheetId": sheet_id, "gridProperties": {"frozenRowCount": 1}},
+            "fields": "gridProperties.frozenRowCount"}})
+    at = {c.header: layout[S.normalise_header(c.header)] for c in columns}
+
+    if fresh or not (sheet or {}).get("conditionalFormats"):
+        _agenda_layout(result, sheet_id, cfg, columns, at)
+        result.done.append(f"checkboxes, dropdown, formats, widths and colours in '{title}'")
+    _protections(result, store, cfg, columns, at, sheet_id,
+                 [] if fresh else sheet.get("protectedRanges", []))
+
+
+def _agenda_layout(result: InitResult, sheet_id: int, cfg: Config,
+                   columns: tuple[S.Column, ...], at: dict[str, int]) -> None:
+    rq = result.requests
+    for c in columns:
+        col = at[c.header]
+        props: dict[str, Any] = {"pixelSize": c.width * PIXELS_PER_CHAR}
+        fields = "pixelSize"
+        if c.hidden:
+            props["hiddenByUser"] = True
+            fields += ",hiddenByUser"
+        rq.append({"updateDimensionProperties": {
+            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": col,
+                      "endIndex": col + 1}, "properties": props, "fields": fields}})
+        fmt: dict[str, Any] = {}
+        if c.role is S.Role.PROGRAM:
+            fmt["backgroundColor"] = rgb(PROGRAM_CELL_FILL)
+        if c.kind is S.Kind.DATETIME:
+            fmt["numberFormat"] = {"type": "DATE_TIME", "pattern": S.DATETIME_FORMAT}
+        elif c.kind is S.Kind.LONG_TEXT:
+            fmt.update(wrapStrategy="WRAP", verticalAlignment="TOP")
+        elif c.kind is S.Kind.TICK:
+            fmt["horizontalAlignment"] = "CENTER"
+        if fmt:
+            rq.append({"repeatCell": {"range": _column_range(sheet_id, col),
+                                      "cell": {"userEnteredFormat": fmt},
+                                      "fields": ",".join(f"userEnteredFormat.{k}" for k in fmt)}})
+        if c.kind is S.Kind.TICK:
+            # Not strict: typed ticks such as ✓ or "ya" are accepted too (SPEC section 2).
+            rq.append({"setDataValidation": {"range": _column_range(sheet_id, col), "rule": {
+                "condition": {"type": "BOOLEAN"}, "strict": False, "showCustomUi": True,
+                "inputMessage": "Centang bila disetujui."}}})
+        elif c.kind is S.Kind.CHOICE:
+            rq.append({"setDataValidation": {"range": _column_range(sheet_id, col), "rule": {
+                "condition": {"type": "ONE_OF_LIST", "values": [
+                    {"userEnteredValue": t} for t in cfg.agenda.news_types]},
+                "strict": True, "showCustomUi": True, "inputMessage": "Pilih dari daftar."}}})
+    status = _column_range(sheet_id, at[S.STATUS])
+    rules = [("TEXT_EQ", s, colours) for s, colours in STATUS_COLOURS.items()]
+    rules.append(("TEXT_STARTS_WITH", W.waiting(""), WAITING_COLOURS))
+    for index, (kind, text, (fill, font)) in enumerate(rules):
+        rq.append({"addConditionalFormatRule": {"index": index, "rule": {
+            "ranges": [status], "booleanRule": {
+                "condition": {"type": kind, "values": [{"userEnteredValue": text}]},
+                "format": {"backgroundColor": rgb(fill),
+                           "textFormat": {"foregroundColor": rgb(font)}}}}}})
+
+
+def _exact(protection: dict, sheet_id: int, col: int) -> bool:
+    g = protection.get("range") or {}
+    return (g.get("sheetId", 0) == sheet_id and g.get("startColumnIndex") == col
+            and g.get("endColumnIndex") == col + 1 and "startRowIndex" not in g
+            and "endRowIndex" not in g)
+
+
+def _protections(result: InitResult, store: GoogleSheetAgenda, cfg: Config,
+                 columns: tuple[S.Column, ...], at: dict[str, int], sheet_id: int,
+                 existing: list[dict]) -> None:
+    me = store.email
+    wanted: list[tuple[str, list[str]]] = []
+    for c in columns:
+        if c.header in cfg.approval.columns:
+            wanted.append((c.header, list(dict.fromkeys(
+                [*cfg.approval.editors.get(c.header, ()), me]))))
+        elif c.role is S.Role.PROGRAM:
+            wanted.append((c.header, [me]))
+    added = 0
+    for header, users in wanted:
+        col = at[header]
+        description = (f"{header}: hanya pejabat yang ditetapkan" if header in cfg.approval.columns
+                       else f"{header}: diisi program")
+        body = {"range": {"sheetId": sheet_id, "startColumnIndex": col, "endColumnIndex": col + 1},
+                "description": description, "warningOnly": False, "editors": {"users": users}}
+        same = [p for p in existing if _exact(p, sheet_id, col)]
+        if not same:
+            result.requests.append({"addProtectedRange": {"protectedRange": body}})
+            added += 1
+            continue
+        p = same[0]
+        shown = {u.lower() for u in (p.get("editors") or {}).get("users", [])}
+        extra = shown - {u.lower() for u in users} - {store._spreadsheet_owner() or ""}
+        right = (not p.get("warningOnly") and "editors" in p and not extra
+                 and {u.lower() for u in users} <= shown
+                 and not (p.get("editors") or {}).get("groups")
+                 and not (p.get("editors") or {}).get("domainUsersCanEdit"))
+        if not right and "editors" in p:
+            result.requests.append({"updateProtectedRange": {
+                "protectedRange": {**body, "protectedRangeId": p["protectedRangeId"]},
+                "fields": "description,warningOnly,editors"}})
+            added += 1
+    if added:
+        result.done.append(f"{added} column protection(s) set")
+
+
+def _history(result: InitResult, store: GoogleSheetAgenda, sheet: dict | None,
+             top: list[list[Any]]) -> None:
+    header, has_data = _existing_header(top)
+    shown = [str(v or "").strip() for v in header[:len(S.HISTORY_HEADERS)]]
+    right = shown == list(S.HISTORY_HEADERS)
+    if not right and (has_data or any(shown)):
+        raise InitRefused(f"worksheet '{S.HISTORY_SHEET}' must have the headers "
+                          f"{', '.join(S.HISTORY_HEADERS)} in A1:E1 but shows "
+                          f"{', '.join(shown) or 'nothing'} above data")
+    fresh = sheet is None
+    sheet_id = (_new_sheet(result, S.HISTORY_SHEET, len(S.HISTORY_HEADERS)) if fresh
+                else sheet["properties"]["sheetId"])
+    if not right:
+        _header_cells(result, sheet_id, 0, list(S.HISTORY_HEADERS),
+                      [HEADER_FILL[S.Role.PROGRAM]] * len(S.HISTORY_HEADERS))
+    if not fresh and sheet["properties"].get("gridProperties", {}).get("frozenRowCount", 0) < 1:
+        result.requests.append({"updateSheetProperties": {
+            "properties": {"sheetId": sheet_id, "gridProperties": {"frozenRowCount": 1}},
+            "fields": "gridProperties.frozenRowCount"}})
+    if right:
+        return
+    for i, h in enumerate(S.HISTORY_HEADERS):
+        width = HISTORY_WIDTHS.get(h) or S.BY_HEADER[h].width
+        result.requests.append({"updateDimensionProperties": {
+            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": i,
+                      "endIndex": i + 1},
+            "properties": {"pixelSize": width * PIXELS_PER_CHAR}, "fields": "pixelSize"}})
+    result.requests.append({"repeatCell": {
+        "range": _column_range(sheet_id, 0),
+        "cell": {"userEnteredFormat": {"numberFormat": {"type": "DATE_TIME",
+                                                        "pattern": S.DATETIME_FORMAT}}},
+        "fields": "userEnteredFormat.numberFormat"}})
+    result.done.append(f"'{S.HISTORY_SHEET}' headers and formats written")
+
+
+__all__ = ["init_google", "prepare", "store_of", "InitRefused", "column_letter"]
