@@ -37,6 +37,7 @@ import gspread
 import requests
 from contextlib import contextmanager
 
+from automation.agenda import rows
 from automation.agenda.cells import column_letter, from_serial, to_serial
 from automation.core import schema as S
 from automation.core.entry import cell_text
@@ -372,9 +373,16 @@ class GoogleSheetAgenda:
         with self._google(f"writing to worksheet '{self.worksheet}'"):
             header, columns, riwayat = self._fresh_columns(writes, bool(history) and recheck_history)
             layout = layout_of(header)
-            targets, missed = _locate(writes, columns, layout)
+            if S.normalise_header(S.ENTRY_ID) not in layout:
+                raise GoogleError("the header 'ID Sistem' is missing or duplicated; nothing "
+                                  "written", "Judul kolom 'ID Sistem' hilang atau ganda; tidak "
+                                  "ada yang ditulis.")
+            targets, missed = rows.locate(
+                writes, lambda header: columns.get(S.normalise_header(header)))
             data = self._cell_updates(targets, layout)
-            fresh = _new_history(history, riwayat if recheck_history else None)
+            # `riwayat` holds Riwayat!B:E: ID Sistem, No. Agenda, Peristiwa, Keterangan.
+            fresh = rows.new_history(history, [(p[0], p[2], p[3]) for p in
+                                               (list(r) + [None] * 4 for r in riwayat or [])])
             if data:
                 self.http.values_batch_update(self.spreadsheet_id, {
                     "valueInputOption": "RAW", "data": data})
@@ -633,64 +641,3 @@ def _runs(cells: dict[int, Any]) -> Iterator[tuple[int, list[Any]]]:
         yield start, run  # type: ignore[misc]
 
 
-def _locate(writes: Sequence[RowWrite], columns: dict[str, list[Any]], layout: dict[str, int]
-            ) -> tuple[dict[int, RowWrite], list[str]]:
-    """Sheet row for each write, found by `ID Sistem` as the sheet is now (rule 5); the same
-    rules as the .xlsx store: a row without its ID, or sharing it with a copy, is found by
-    what it showed (`match`), and when still ambiguous only where it was is trusted."""
-    id_key = S.normalise_header(S.ENTRY_ID)
-    if id_key not in layout or id_key not in columns:
-        raise GoogleError("the header 'ID Sistem' is missing or duplicated; nothing written",
-                          "Judul kolom 'ID Sistem' hilang atau ganda; tidak ada yang ditulis.")
-    ids = columns[id_key]
-    height = max((len(v) for v in columns.values()), default=0)
-    by_id: dict[str, list[int]] = {}
-    for i, value in enumerate(ids[1:], start=2):
-        key = cell_text(value)
-        if key:
-            by_id.setdefault(key, []).append(i)
-    shown: dict[tuple[str, ...], dict[tuple[str, ...], list[int]] | None] = {}
-
-    def showing(match: dict[str, str]) -> list[int] | None:
-        headers = tuple(sorted(match))
-        if headers not in shown:
-            cols = [columns.get(S.normalise_header(h)) for h in headers]
-            if any(c is None for c in cols):
-                shown[headers] = None           # a match column was not read (or is gone)
-            else:
-                index: dict[tuple[str, ...], list[int]] = {}
-                for n in range(2, height + 1):
-                    key = tuple(cell_text(c[n - 1]) if n - 1 < len(c) else "" for c in cols)  # type: ignore[union-attr]
-                    index.setdefault(key, []).append(n)
-                shown[headers] = index
-        index = shown[headers]
-        return None if index is None else index.get(tuple(match[h] for h in headers), [])
-
-    targets: dict[int, RowWrite] = {}
-    missed = []
-    for w in writes:
-        places = by_id.get(w.entry_id, [])
-        if len(places) != 1 and w.match:
-            found = showing(w.match)
-            places = found if found is not None else []
-            if w.row in places:
-                places = [w.row]
-        if len(places) == 1 and places[0] not in targets:
-            targets[places[0]] = w
-        else:
-            missed.append(w.entry_id)
-    return targets, missed
-
-
-def _new_history(history: Sequence[HistoryRow], existing_rows: list[list[Any]] | None
-                 ) -> list[HistoryRow]:
-    """`history` without rows already in `Riwayat` (when rechecking) or repeated in the batch."""
-    seen = {(cell_text(r[0]), cell_text(r[2]), cell_text(r[3]))
-            for r in ((list(row) + [None] * 4)[:4] for row in existing_rows or [])}
-    fresh = []
-    for h in history:
-        key = (h.entry_id, h.event, h.detail)
-        if key not in seen:
-            seen.add(key)
-            fresh.append(h)
-    return fresh

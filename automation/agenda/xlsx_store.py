@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
+from automation.agenda import rows
 from automation.agenda.cells import EPOCH_1900, EPOCH_1904, column_index, column_letter, to_serial
 from automation.core import schema as S
 from automation.core.entry import same_value
@@ -201,50 +202,6 @@ def _layout(header: list[Any]) -> dict[str, int]:
     return {k: v[0] for k, v in places.items() if len(v) == 1}
 
 
-def _locate(writes: Sequence[RowWrite], grid: list[list[Any]], layout: dict[str, int]
-            ) -> tuple[dict[int, RowWrite], list[str]]:
-    """Sheet row for each write, found by `ID Sistem` in the file as it is now (rule 5)."""
-    id_col = layout.get(S.normalise_header(S.ENTRY_ID))
-    if id_col is None:
-        raise XlsxError("the header 'ID Sistem' is missing or duplicated; nothing written")
-
-    def cell(row: list[Any], col: int | None) -> str:
-        return str(row[col]).strip() if col is not None and col < len(row) and row[col] is not None else ""
-
-    by_id: dict[str, list[int]] = {}
-    for n, row in enumerate(grid[1:], start=2):
-        key = cell(row, id_col)
-        if key:
-            by_id.setdefault(key, []).append(n)
-    shown: dict[tuple[str, ...], dict[tuple[str, ...], list[int]]] = {}   # built once per cycle
-
-    def showing(match: dict[str, str]) -> list[int]:
-        headers = tuple(sorted(match))
-        if headers not in shown:
-            cols = [layout.get(S.normalise_header(h)) for h in headers]
-            index: dict[tuple[str, ...], list[int]] = {}
-            for n, row in enumerate(grid[1:], start=2):
-                index.setdefault(tuple(cell(row, c) for c in cols), []).append(n)
-            shown[headers] = index
-        return shown[headers].get(tuple(match[h] for h in headers), [])
-
-    targets: dict[int, RowWrite] = {}
-    missed = []
-    for w in writes:
-        places = by_id.get(w.entry_id, [])
-        if len(places) != 1 and w.match:
-            # A row without its ID yet, or one of two rows sharing an ID (a copy): found by
-            # what it showed when read; if still ambiguous, only where it was is trusted.
-            places = showing(w.match)
-            if w.row in places:
-                places = [w.row]
-        if len(places) == 1 and places[0] not in targets:
-            targets[places[0]] = w
-        else:
-            missed.append(w.entry_id)
-    return targets, missed
-
-
 def _patch_workbook(data: bytes, worksheet: str, writes: Sequence[RowWrite],
                     history: Sequence[HistoryRow], grid: list[list[Any]] | None,
                     recheck_history: bool) -> _Patch:
@@ -255,7 +212,14 @@ def _patch_workbook(data: bytes, worksheet: str, writes: Sequence[RowWrite],
     if grid is None:
         grid = read_grid(data, worksheet)
     layout = _layout(grid[0] if grid else [])
-    targets, missed = _locate(writes, grid, layout)
+    if S.normalise_header(S.ENTRY_ID) not in layout:
+        raise XlsxError("the header 'ID Sistem' is missing or duplicated; nothing written")
+
+    def column(header: str) -> list[Any] | None:
+        col = layout.get(S.normalise_header(header))
+        return None if col is None else [r[col] if col < len(r) else None for r in grid]
+
+    targets, missed = rows.locate(writes, column)
     styles = _Styles(zin.read("xl/styles.xml"))
     changed: dict[str, _SheetXml | bytes] = {}
 
@@ -273,14 +237,10 @@ def _patch_workbook(data: bytes, worksheet: str, writes: Sequence[RowWrite],
 
     if history:
         # Only rows a previous, interrupted write may have added need looking for.
-        existing = {(str(r[1] or ""), str(r[3] or ""), str(r[4] or ""))
-                    for r in (row + [None] * 5 for row in read_grid(data, S.HISTORY_SHEET)[1:])
-                    } if recheck_history else set()
-        fresh = []
-        for h in history:
-            if (h.entry_id, h.event, h.detail) not in existing:
-                existing.add((h.entry_id, h.event, h.detail))
-                fresh.append(h)
+        # Riwayat columns: Waktu, ID Sistem, No. Agenda, Peristiwa, Keterangan.
+        existing = [(p[1], p[3], p[4]) for p in (r + [None] * 5 for r in
+                    read_grid(data, S.HISTORY_SHEET)[1:])] if recheck_history else []
+        fresh = rows.new_history(history, existing)
         if fresh:
             log_sheet = _SheetXml(zin.read(parts[S.HISTORY_SHEET]), styles, date1904)
             log_sheet.append([[h.at, h.entry_id, h.agenda_number, h.event, h.detail] for h in fresh])
