@@ -85,11 +85,6 @@ def drive_client_options() -> dict[str, str] | None:
     return {"api_endpoint": base + "/drive/v3/"} if base else None
 
 
-def sheets_client_options() -> dict[str, str] | None:
-    base = api_base()
-    return {"api_endpoint": base + "/"} if base else None
-
-
 class RebasingSession(AuthorizedSession):
     """An `AuthorizedSession` whose requests go to AGENDA_GOOGLE_API_BASE when it is set."""
 

@@ -143,12 +143,6 @@ class Ledger:
                     (entry_id, f"{row.event}#sheet{n}", row.at.isoformat() if isinstance(row.at, datetime)
                      else str(row.at), row.agenda_number, row.event, row.detail))
 
-    def events(self) -> list[tuple[str, HistoryRow]]:
-        """Every event recorded (for the monthly recap)."""
-        rows = self.db.execute("SELECT entry_id, at, agenda_number, name, detail FROM events ORDER BY at")
-        return [(eid, HistoryRow(datetime.fromisoformat(at), eid, number, name, detail))
-                for eid, at, number, name, detail in rows]
-
     # -- numbers -------------------------------------------------------------------------------
     def allocate(self, kind: str, year: int, floor: int = 0) -> int:
         """The next running number of `kind` in `year`; never below `floor` + 1, never reused."""
@@ -169,10 +163,6 @@ class Ledger:
     def finish(self, seq: int, outcome: str, at: datetime) -> None:
         self.db.execute("UPDATE journal SET finished_at = ?, outcome = ? WHERE seq = ?",
                         (at.isoformat(), outcome, seq))
-
-    def unfinished(self) -> list[tuple[int, str, str, str]]:
-        return list(self.db.execute("SELECT seq, entry_id, action, slug FROM journal "
-                                    "WHERE finished_at IS NULL"))
 
     # -- IDs given to new rows but not yet seen written in the sheet ---------------------------
     def pending_id(self, signature: str) -> str | None:
