@@ -17,7 +17,12 @@ Then, unless --no-wordpress, the WordPress section (bench/wordpress.py: approval
 five photos and the requests it takes, peak memory of a 200 MB video upload) against real
 WordPress sites on loopback; skipped, with the reason printed, without its Debian packages.
 
+Then, unless --no-google, the Google section (bench/google.py: the same cycle on a Google
+spreadsheet in the loopback FakeGoogle with the requests it takes, the idle cycle, and the
+peak memory of a 1 GiB Drive video download).
+
     .venv/bin/python bench/run.py [--rows 20000] [--act 50] [--keep] [--seed 7] [--no-wordpress]
+                                  [--no-google]
 """
 
 from __future__ import annotations
@@ -381,11 +386,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile breakdown")
     parser.add_argument("--no-wordpress", action="store_true",
                         help="skip the WordPress section (bench/wordpress.py)")
+    parser.add_argument("--no-google", action="store_true",
+                        help="skip the Google section (bench/google.py)")
     args = parser.parse_args(argv)
     code = cycles(args)
     if not args.no_wordpress:
         code = max(code, wordpress_section(args))
+    if not args.no_google:
+        code = max(code, google_section(args))
     return code
+
+
+def google_section(args: argparse.Namespace) -> int:
+    """bench/google.py's cases and table (FakeGoogle on loopback), after the others."""
+    print()
+    print("Google section (bench/google.py)", flush=True)
+    from bench import google
+    return google.main(["--rows", str(args.rows), "--act", str(args.act), "--seed", str(args.seed),
+                        *(["--keep"] if args.keep else [])])
 
 
 def wordpress_section(args: argparse.Namespace) -> int:
