@@ -13,14 +13,36 @@ import pytest
 
 from automation.core import schema as S
 from automation.ports import AdapterError
+from fakes.google import FakeGoogle
 from tests.agenda_workspace import NOW, Agenda, approved, row
+from tests.google_workspace import GoogleAgenda
 
 LATER = NOW + timedelta(minutes=5)
 
+# Tests inherently about the .xlsx file (its bytes, its zip members) run on that store only.
+XLSX_ONLY = pytest.mark.parametrize("store_kind", ["xlsx"])
+
+
+@pytest.fixture(params=["xlsx", "google"])
+def store_kind(request):
+    """The agenda store the behaviour tests run on (issue 3: both, parametrised)."""
+    return request.param
+
 
 @pytest.fixture
-def agenda(tmp_path):
-    return Agenda(tmp_path / "office", [
+def make_agenda(store_kind, monkeypatch):
+    """`make_agenda(folder, rows)`: an Agenda on the .xlsx file or on a (fake) Google sheet."""
+    if store_kind == "xlsx":
+        yield Agenda
+        return
+    with FakeGoogle() as fake:
+        monkeypatch.setenv("AGENDA_GOOGLE_API_BASE", fake.base_url)
+        yield lambda folder, rows, **kw: GoogleAgenda(folder, rows, fake=fake, **kw)
+
+
+@pytest.fixture
+def agenda(tmp_path, make_agenda):
+    return make_agenda(tmp_path / "office", [
         approved("Gubernur Resmikan Jembatan"),
         row("Pelatihan Literasi Digital", **{S.PARAF_KADIS: True}),
         row("Seleksi Terbuka", **{S.MEDIA: None}),
@@ -62,6 +84,7 @@ def test_a_second_cycle_changes_nothing(agenda):
     assert (agenda.rows(), agenda.history()) == before
 
 
+@XLSX_ONLY    # the file's bytes and time stamp; on Google the Drive version (test_google_store)
 def test_an_unchanged_file_is_not_even_read(agenda):
     agenda.cycle()
     stat = agenda.path.stat()
@@ -79,9 +102,9 @@ def test_staff_and_official_cells_are_never_changed(agenda):
     assert [{h: r[h] for h in people} for r in agenda.rows()] == before
 
 
-def test_tanggal_terima_is_filled_only_when_empty(tmp_path):
+def test_tanggal_terima_is_filled_only_when_empty(tmp_path, make_agenda):
     given = NOW.replace(tzinfo=None) - timedelta(days=2)
-    agenda = Agenda(tmp_path, [row("A"), row("B", **{S.RECEIVED: given})])
+    agenda = make_agenda(tmp_path, [row("A"), row("B", **{S.RECEIVED: given})])
     agenda.cycle()
     assert agenda.by_title("A")[S.RECEIVED] == NOW.replace(tzinfo=None)
     assert agenda.by_title("B")[S.RECEIVED] == given
@@ -98,16 +121,16 @@ def test_archive_paper_filed(agenda):
     assert agenda.by_title("Gubernur Resmikan Jembatan")[S.ARCHIVED_AT] == LATER.replace(tzinfo=None)
 
 
-def test_paper_filed_before_publication_is_only_noted(tmp_path):
-    agenda = Agenda(tmp_path, [row("A", **{S.PAPER_FILED: True})])
+def test_paper_filed_before_publication_is_only_noted(tmp_path, make_agenda):
+    agenda = make_agenda(tmp_path, [row("A", **{S.PAPER_FILED: True})])
     agenda.cycle()
     a = agenda.by_title("A")
     assert a[S.STATUS] == "Menunggu Paraf Kadis"
     assert "Arsip Fisik" in a[S.SYSTEM_NOTE] and a[S.ARCHIVED_AT] is None
 
 
-def test_archive_numbers_are_gapless_in_publication_order(tmp_path):
-    agenda = Agenda(tmp_path, [approved(f"Berita {n}") for n in range(1, 4)]
+def test_archive_numbers_are_gapless_in_publication_order(tmp_path, make_agenda):
+    agenda = make_agenda(tmp_path, [approved(f"Berita {n}") for n in range(1, 4)]
                     + [row("Belum disetujui")])
     agenda.cycle()
     agenda.edit("Belum disetujui", **{S.PARAF_KADIS: "ya", S.PARAF_KABID: "✓"})
@@ -118,8 +141,8 @@ def test_archive_numbers_are_gapless_in_publication_order(tmp_path):
 
 # -- rule 2: approval binds content ----------------------------------------------------------------
 
-def test_edit_after_paraf_clears_ticks_and_publishes_nothing(tmp_path):
-    agenda = Agenda(tmp_path, [row("A", **{S.PARAF_KADIS: True})])
+def test_edit_after_paraf_clears_ticks_and_publishes_nothing(tmp_path, make_agenda):
+    agenda = make_agenda(tmp_path, [row("A", **{S.PARAF_KADIS: True})])
     agenda.cycle()
     agenda.edit("A", **{S.TEXT: "Isi yang diubah setelah paraf.", S.PARAF_KABID: True})
     agenda.cycle(LATER)
@@ -131,16 +154,16 @@ def test_edit_after_paraf_clears_ticks_and_publishes_nothing(tmp_path):
     assert [h["Peristiwa"] for h in agenda.history()].count("Paraf Diulang") == 1
 
 
-def test_replacing_a_photo_file_counts_as_a_content_change(tmp_path):
-    agenda = Agenda(tmp_path, [row("A", **{S.PARAF_KADIS: True})])
+def test_replacing_a_photo_file_counts_as_a_content_change(tmp_path, make_agenda):
+    agenda = make_agenda(tmp_path, [row("A", **{S.PARAF_KADIS: True})])
     agenda.cycle()
     agenda.photo("foto/a.jpg", "black", size=(700, 500))
     agenda.cycle(LATER + timedelta(minutes=20))
     assert agenda.by_title("A")[S.PARAF_KADIS] is False
 
 
-def test_reapproval_after_publication_updates_the_same_post(tmp_path):
-    agenda = Agenda(tmp_path, [approved("A")])
+def test_reapproval_after_publication_updates_the_same_post(tmp_path, make_agenda):
+    agenda = make_agenda(tmp_path, [approved("A")])
     agenda.cycle()
     first = agenda.by_title("A")
     agenda.edit("A", **{S.TEXT: "Naskah yang sudah diperbaiki."})
@@ -168,8 +191,8 @@ def test_reapproval_after_publication_updates_the_same_post(tmp_path):
 
 # -- rule 3 and withdrawal -------------------------------------------------------------------------
 
-def test_tick_removed_after_publication_keeps_the_post(tmp_path):
-    agenda = Agenda(tmp_path, [approved("A")])
+def test_tick_removed_after_publication_keeps_the_post(tmp_path, make_agenda):
+    agenda = make_agenda(tmp_path, [approved("A")])
     agenda.cycle()
     agenda.edit("A", **{S.PARAF_KABID: False})
     agenda.cycle(LATER)
@@ -179,8 +202,8 @@ def test_tick_removed_after_publication_keeps_the_post(tmp_path):
     assert len(agenda.site_posts()) == 1
 
 
-def test_rejection_after_publication_withdraws_the_post(tmp_path):
-    agenda = Agenda(tmp_path, [approved("A"), approved("B")])
+def test_rejection_after_publication_withdraws_the_post(tmp_path, make_agenda):
+    agenda = make_agenda(tmp_path, [approved("A"), approved("B")])
     agenda.cycle()
     agenda.edit("A", **{S.REJECTED: True})
     agenda.cycle(LATER)
@@ -194,8 +217,8 @@ def test_rejection_after_publication_withdraws_the_post(tmp_path):
     assert [h["Peristiwa"] for h in agenda.history()].count("Ditarik") == 1
 
 
-def test_rejected_before_publication_is_never_published(tmp_path):
-    agenda = Agenda(tmp_path, [approved("A", **{S.REJECTED: "ya"})])
+def test_rejected_before_publication_is_never_published(tmp_path, make_agenda):
+    agenda = make_agenda(tmp_path, [approved("A", **{S.REJECTED: "ya"})])
     agenda.cycle()
     assert agenda.by_title("A")[S.STATUS] == "Ditolak"
     assert agenda.site_posts() == []
@@ -250,8 +273,8 @@ def test_rows_moved_between_read_and_write_get_their_own_values(agenda):
             assert r[S.ENTRY_ID].lower() in r[S.WEBSITE_URL]
 
 
-def test_new_rows_moved_before_their_first_write_are_still_found(tmp_path):
-    agenda = Agenda(tmp_path, [row("A"), row("B"), row("C")])
+def test_new_rows_moved_before_their_first_write_are_still_found(tmp_path, make_agenda):
+    agenda = make_agenda(tmp_path, [row("A"), row("B"), row("C")])
     agenda.cycle(store=lambda s: MovesRowsBeforeWriting(s, agenda, [2, None, 0, 1]))
     ids = [r[S.ENTRY_ID] for r in agenda.rows()]
     assert all(ids) and len(set(ids)) == 3
@@ -259,8 +282,8 @@ def test_new_rows_moved_before_their_first_write_are_still_found(tmp_path):
         "A": "0001/2026", "B": "0002/2026", "C": "0003/2026"}
 
 
-def test_someone_saving_between_read_and_write_keeps_their_edit(tmp_path):
-    agenda = Agenda(tmp_path, [approved("A"), row("B")])
+def test_someone_saving_between_read_and_write_keeps_their_edit(tmp_path, make_agenda):
+    agenda = make_agenda(tmp_path, [approved("A"), row("B")])
 
     class SavesMeanwhile(MovesRowsBeforeWriting):
         def write(self, writes, history, *rest):
@@ -272,8 +295,8 @@ def test_someone_saving_between_read_and_write_keeps_their_edit(tmp_path):
     assert agenda.by_title("A")[S.STATUS] == "Tayang"
 
 
-def test_a_copied_row_is_flagged_and_becomes_a_new_entry(tmp_path):
-    agenda = Agenda(tmp_path, [approved("A")])
+def test_a_copied_row_is_flagged_and_becomes_a_new_entry(tmp_path, make_agenda):
+    agenda = make_agenda(tmp_path, [approved("A")])
     agenda.cycle()
     original = agenda.by_title("A")
     copy = dict(original)
@@ -315,18 +338,24 @@ def test_a_lost_state_folder_is_recovered_from_the_sheet_and_the_site(agenda):
 
 # -- rule 6: bad input gets a clear note and harms nothing -----------------------------------------
 
-def test_formula_looking_text_stays_text(tmp_path):
+def test_formula_looking_text_stays_text(tmp_path, make_agenda, store_kind):
     hostile = '=HYPERLINK("http://evil.example","klik")'
-    agenda = Agenda(tmp_path, [approved(hostile, **{S.NEWS_TYPE: "=1+1"})])
+    agenda = make_agenda(tmp_path, [approved(hostile, **{S.NEWS_TYPE: "=1+1"})])
     agenda.cycle()
     r = agenda.by_title(hostile)
     assert r[S.STATUS] == "Belum Lengkap" and "'=1+1'" in r[S.SYSTEM_NOTE]
-    with zipfile.ZipFile(agenda.path) as z:
-        assert b"<f>" not in z.read("xl/worksheets/sheet1.xml")
+    if store_kind == "xlsx":    # xlsx-specific: no formula element in the worksheet's XML
+        with zipfile.ZipFile(agenda.path) as z:
+            assert b"<f>" not in z.read("xl/worksheets/sheet1.xml")
+    else:                       # the same on Google: no cell of the agenda holds a formula
+        sheet = f"'{agenda.cfg.agenda.worksheet}'"
+        formulas = agenda.fake.values(agenda.spreadsheet_id, sheet, render="FORMULA")
+        values = agenda.fake.values(agenda.spreadsheet_id, sheet)
+        assert formulas == values
 
 
-def test_script_never_reaches_a_page(tmp_path):
-    agenda = Agenda(tmp_path, [approved(
+def test_script_never_reaches_a_page(tmp_path, make_agenda):
+    agenda = make_agenda(tmp_path, [approved(
         "<script>alert(1)</script> Judul", **{
             S.TEXT: 'Teks <img src=x onerror=alert(1)> <a href="javascript:alert(1)">x</a>',
             S.CAPTION: '"><script>alert(2)</script>', S.SOURCE: "<b onmouseover=alert(3)>Biro</b>"})])
@@ -358,8 +387,8 @@ class Tags(HTMLParser):
     ("foto/besar.jpg", "melebihi batas"),
     ("foto/tidak-ada.jpg", "tidak ditemukan"),
 ])
-def test_bad_media_is_named_in_the_note(tmp_path, media, words):
-    agenda = Agenda(tmp_path, [approved("A", **{S.MEDIA: media}), approved("B")])
+def test_bad_media_is_named_in_the_note(tmp_path, make_agenda, media, words):
+    agenda = make_agenda(tmp_path, [approved("A", **{S.MEDIA: media}), approved("B")])
     (tmp_path / "media" / "foto" / "virus.jpg").write_bytes(b"MZ\x90\x00" + b"\x00" * 500)
     (tmp_path / "media" / "foto" / "kosong.jpg").write_bytes(b"")
     (tmp_path / "media" / "foto" / "besar.jpg").write_bytes(b"\xff\xd8\xff" + os.urandom(3 * 1024 * 1024))
@@ -371,8 +400,8 @@ def test_bad_media_is_named_in_the_note(tmp_path, media, words):
     assert len(agenda.site_posts()) == 1
 
 
-def test_odd_text_in_a_tick_column_is_not_a_tick(tmp_path):
-    agenda = Agenda(tmp_path, [row("A", **{S.PARAF_KADIS: "nanti dulu", S.PARAF_KABID: True})])
+def test_odd_text_in_a_tick_column_is_not_a_tick(tmp_path, make_agenda):
+    agenda = make_agenda(tmp_path, [row("A", **{S.PARAF_KADIS: "nanti dulu", S.PARAF_KABID: True})])
     agenda.cycle()
     a = agenda.by_title("A")
     assert a[S.STATUS] == "Menunggu Paraf Kadis"
@@ -380,8 +409,8 @@ def test_odd_text_in_a_tick_column_is_not_a_tick(tmp_path):
     assert a[S.PARAF_KADIS] == "nanti dulu"
 
 
-def test_every_problem_of_a_row_is_listed(tmp_path):
-    agenda = Agenda(tmp_path, [row("A", **{S.NEWS_TYPE: "Berita Daerah", S.SOURCE: None,
+def test_every_problem_of_a_row_is_listed(tmp_path, make_agenda):
+    agenda = make_agenda(tmp_path, [row("A", **{S.NEWS_TYPE: "Berita Daerah", S.SOURCE: None,
                                            S.RECEIVER: None, S.MEDIA: "foto/tidak-ada.jpg"})])
     agenda.cycle()
     note = agenda.by_title("A")[S.SYSTEM_NOTE]
@@ -389,8 +418,8 @@ def test_every_problem_of_a_row_is_listed(tmp_path):
         assert words in note
 
 
-def test_publishing_failure_is_reported_and_retried(tmp_path):
-    agenda = Agenda(tmp_path, [approved("A")])
+def test_publishing_failure_is_reported_and_retried(tmp_path, make_agenda):
+    agenda = make_agenda(tmp_path, [approved("A")])
     site = agenda.cfg.website.output_dir
     site.parent.mkdir(parents=True, exist_ok=True)
     site.write_text("a file where the site folder should be")
@@ -463,8 +492,8 @@ class DriveDown:
         return self.media.collect(links)
 
 
-def test_media_out_of_reach_leaves_the_row_alone_and_others_go_on(tmp_path):
-    agenda = Agenda(tmp_path, [approved("A", **{S.MEDIA: "foto/b.jpg"}), approved("B")])
+def test_media_out_of_reach_leaves_the_row_alone_and_others_go_on(tmp_path, make_agenda):
+    agenda = make_agenda(tmp_path, [approved("A", **{S.MEDIA: "foto/b.jpg"}), approved("B")])
     agenda.cycle()
     # A's text is edited, so its files must be read again, but they are out of reach.
     agenda.edit("A", **{S.TEXT: "Isi yang diperbaiki"})
