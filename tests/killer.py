@@ -46,6 +46,7 @@ WATCHED = (
     "automation.publishers.static_site.StaticSite.withdraw",
     "automation.publishers.wordpress.WordPress._call",      # every request to WordPress
     "automation.agenda.xlsx_store.XlsxAgenda._replace",
+    "automation.google_api.GoogleHTTPClient.request",        # every Sheets/Drive request
     "os.replace",
 )
 
