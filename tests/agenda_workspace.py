@@ -62,7 +62,48 @@ def approved(title: str = "Gubernur Resmikan Jembatan", **cells: Any) -> dict[st
     return row(title, **{S.PARAF_KADIS: True, S.PARAF_KABID: True, **cells})
 
 
-class Agenda:
+class OfficeWorkspace:
+    """What every test workspace shares, whatever holds its agenda: photos, running the
+    program, and the website and state folders it leaves. Subclasses give `folder`, `cfg`
+    and `rows()`."""
+
+    folder: Path
+    cfg: Any
+
+    def photo(self, relative: str, colour: str = "red", size=(640, 480)) -> Path:
+        path = self.folder / "media" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", size, colour).save(path, "JPEG")
+        return path
+
+    def by_title(self, title: str) -> dict[str, Any]:
+        found = [r for r in self.rows() if r[S.TITLE] == title]
+        assert len(found) == 1, f"{len(found)} rows titled {title!r}"
+        return found[0]
+
+    # -- running the program ---------------------------------------------------------------
+    def cycle(self, now: datetime = NOW, dry_run: bool = False, store=None,
+              media=None) -> CycleReport:
+        """One cycle; `store`/`media` wrap an adapter to stand for a person or an outage."""
+        ws = open_workspace(self.cfg)
+        if store is not None:
+            ws.store = store(ws.store)
+        if media is not None:
+            ws.media = media(ws.media)
+        try:
+            return Cycle(ws, now, dry_run=dry_run).run()
+        finally:
+            ws.close()
+
+    def site_posts(self) -> list[Path]:
+        site = self.cfg.website.output_dir
+        return sorted(p.parent for p in site.glob("*/index.html")) if site.exists() else []
+
+    def lose_state(self) -> None:
+        shutil.rmtree(self.cfg.state_dir)
+
+
+class Agenda(OfficeWorkspace):
     def __init__(self, folder: Path, rows: list[dict[str, Any]], config: str = CONFIG):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -77,12 +118,6 @@ class Agenda:
     @property
     def path(self) -> Path:
         return self.cfg.agenda.path
-
-    def photo(self, relative: str, colour: str = "red", size=(640, 480)) -> Path:
-        path = self.folder / "media" / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        Image.new("RGB", size, colour).save(path, "JPEG")
-        return path
 
     # -- the sheet as people see it --------------------------------------------------------
     def _book(self):
@@ -100,11 +135,6 @@ class Agenda:
             if any(v not in (None, "") for v in values):
                 out.append(dict(zip(headers, values)))
         return out
-
-    def by_title(self, title: str) -> dict[str, Any]:
-        found = [r for r in self.rows() if r[S.TITLE] == title]
-        assert len(found) == 1, f"{len(found)} rows titled {title!r}"
-        return found[0]
 
     def history(self) -> list[dict[str, Any]]:
         ws = self._book()[S.HISTORY_SHEET]
@@ -153,24 +183,3 @@ class Agenda:
             for c, value in enumerate(values, start=1):
                 self._type(ws, n, c, value)
         book.save(self.path)
-
-    # -- running the program ---------------------------------------------------------------
-    def cycle(self, now: datetime = NOW, dry_run: bool = False, store=None,
-              media=None) -> CycleReport:
-        """One cycle; `store`/`media` wrap an adapter to stand for a person or an outage."""
-        ws = open_workspace(self.cfg)
-        if store is not None:
-            ws.store = store(ws.store)
-        if media is not None:
-            ws.media = media(ws.media)
-        try:
-            return Cycle(ws, now, dry_run=dry_run).run()
-        finally:
-            ws.close()
-
-    def site_posts(self) -> list[Path]:
-        site = self.cfg.website.output_dir
-        return sorted(p.parent for p in site.glob("*/index.html")) if site.exists() else []
-
-    def lose_state(self) -> None:
-        shutil.rmtree(self.cfg.state_dir)

@@ -10,21 +10,17 @@ ticks as TRUE/FALSE (USER_ENTERED), text RAW (so '=...' stays text), date-times 
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
 
 from automation import config as config_module
 from automation.agenda.cells import column_letter, from_serial, to_serial
 from automation.agenda.google_init import init_google
 from automation.core import schema as S
-from automation.cycle import Cycle, CycleReport
-from automation.workspace import open_workspace
 from fakes.google import FakeGoogle
-from tests.agenda_workspace import CONFIG, NOW
+from tests.agenda_workspace import CONFIG, OfficeWorkspace
 
 
 def google_config(config: str, spreadsheet_id: str, require_protection: bool = False) -> str:
@@ -52,7 +48,7 @@ class SpreadsheetSnapshot:
                           sort_keys=True, default=str).encode()
 
 
-class GoogleAgenda:
+class GoogleAgenda(OfficeWorkspace):
     def __init__(self, folder: Path, rows: list[dict[str, Any]], config: str = CONFIG, *,
                  fake: FakeGoogle, require_protection: bool = False):
         """`fake` must be running and AGENDA_GOOGLE_API_BASE point at it (monkeypatch)."""
@@ -72,12 +68,6 @@ class GoogleAgenda:
     @property
     def path(self) -> SpreadsheetSnapshot:
         return SpreadsheetSnapshot(self)
-
-    def photo(self, relative: str, colour: str = "red", size=(640, 480)) -> Path:
-        path = self.folder / "media" / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        Image.new("RGB", size, colour).save(path, "JPEG")
-        return path
 
     # -- the sheet as people see it --------------------------------------------------------
     @property
@@ -104,11 +94,6 @@ class GoogleAgenda:
     def rows(self) -> list[dict[str, Any]]:
         headers, grid = self._grid(self._sheet, S.DATE_HEADERS)
         return [dict(zip(headers, v)) for v in grid if any(x not in (None, "") for x in v)]
-
-    def by_title(self, title: str) -> dict[str, Any]:
-        found = [r for r in self.rows() if r[S.TITLE] == title]
-        assert len(found) == 1, f"{len(found)} rows titled {title!r}"
-        return found[0]
 
     def history(self) -> list[dict[str, Any]]:
         headers, grid = self._grid(_quote(S.HISTORY_SHEET), ("Waktu",))
@@ -166,27 +151,6 @@ class GoogleAgenda:
             self.fake.edit(self.spreadsheet_id,
                            f"{self._sheet}!A2:{column_letter(width - 1)}{len(new) + 1}", new,
                            input="RAW")
-
-    # -- running the program ---------------------------------------------------------------
-    def cycle(self, now: datetime = NOW, dry_run: bool = False, store=None,
-              media=None) -> CycleReport:
-        """One cycle; `store`/`media` wrap an adapter to stand for a person or an outage."""
-        ws = open_workspace(self.cfg)
-        if store is not None:
-            ws.store = store(ws.store)
-        if media is not None:
-            ws.media = media(ws.media)
-        try:
-            return Cycle(ws, now, dry_run=dry_run).run()
-        finally:
-            ws.close()
-
-    def site_posts(self) -> list[Path]:
-        site = self.cfg.website.output_dir
-        return sorted(p.parent for p in site.glob("*/index.html")) if site.exists() else []
-
-    def lose_state(self) -> None:
-        shutil.rmtree(self.cfg.state_dir)
 
 
 def _quote(title: str) -> str:
