@@ -43,6 +43,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaIoBaseDownload
 
 from automation.google_api import GoogleError, RetryPolicy, drive_client_options, load_credentials
+from automation.folders import ensure_writable
 from automation.media.documents import (
     SUPPORTED_DOCUMENTS,
     document_suffix,
@@ -311,10 +312,7 @@ class DriveFolder:
             return [f"Google Drive refused {email}: HTTP {error.resp.status} {_reason(error)}. "
                     "Enable the Drive API for the key's project."]
         try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            probe = self.cache_dir / f".probe-{os.getpid()}"
-            probe.write_bytes(b"")
-            probe.unlink()
+            ensure_writable(self.cache_dir)
         except OSError as error:
             return [f"Media cache folder {self.cache_dir} cannot be written "
                     f"({error.strerror or error}). Give the program's account write access."]

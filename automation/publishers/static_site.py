@@ -29,6 +29,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from automation.core.calendar import format_datetime
+from automation.folders import ensure_writable
 from automation.media.documents import sanitize_html
 from automation.publishers.photos import copy_photo
 from automation.ports import AdapterError, MediaFile, Post, PostRef
@@ -152,10 +153,7 @@ class StaticSite:
                     "it empty for file:// links."
                 )
         try:
-            self._dir.mkdir(parents=True, exist_ok=True)
-            probe = self._dir / f".tmp-check-{secrets.token_hex(4)}"
-            probe.write_bytes(b"")
-            probe.unlink()
+            ensure_writable(self._dir)
         except OSError as exc:
             problems.append(
                 f"website.output_dir {self._dir} cannot be created or written ({exc}): create "
