@@ -32,12 +32,9 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import shutil
 import signal
-import subprocess
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,9 +47,8 @@ from automation.core import schema as S
 from fakes.google import FakeGoogle
 from tests.agenda_workspace import config_text, row
 from tests.google_workspace import GoogleAgenda
+from tests.kill_runs import KillPoint, Runs
 
-ROOT = Path(__file__).resolve().parent.parent
-KILLER = ROOT / "tests" / "killer.py"
 SITE_URL = "https://berita.example.go.id"
 CONFIG = config_text({"url": SITE_URL})
 
@@ -107,63 +103,7 @@ class Google:
 
 # --- running the program ---------------------------------------------------------------------
 
-class Runs:
-    """Runs of the real program in one workspace, remembered for the failure message."""
-
-    def __init__(self, google: Google, folder: Path):
-        self.google, self.folder = google, folder
-        self.env = {**os.environ, "AGENDA_GOOGLE_API_BASE": google.fake.base_url}
-        self.done: list[tuple[str, subprocess.CompletedProcess]] = []
-
-    def _run(self, what: str, *args: str) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, *args], cwd=self.folder, env=self.env,
-                              capture_output=True, text=True, timeout=120)
-        self.done.append((what, done))
-        return done
-
-    def _program(self) -> list[str]:
-        return ["--config", str(self.folder / "config.toml"), "once"]
-
-    def once(self) -> subprocess.CompletedProcess:
-        return self._run("once", str(ROOT / "main.py"), *self._program())
-
-    def killed(self, step: str, n: int) -> subprocess.CompletedProcess:
-        return self._run(f"killed {step} #{n}", str(KILLER), step, str(n), "--", *self._program())
-
-    def traced(self, out: Path) -> subprocess.CompletedProcess:
-        return self._run("traced", str(KILLER), "--trace", str(out), "--", *self._program())
-
-    def report(self) -> str:
-        if not self.done:
-            return "no run yet"
-        codes = ", ".join(f"{what}: exit {d.returncode}" for what, d in self.done)
-        what, last = self.done[-1]
-        out = [f"runs: {codes}", f"--- stdout of the last run ({what}):\n{last.stdout[-3000:]}"]
-        out += [f"--- stderr of run {i} ({w}):\n{d.stderr[-4000:]}"
-                for i, (w, d) in enumerate(self.done, start=1) if d.stderr.strip()]
-        return "\n".join(out)
-
-    def must(self, done: subprocess.CompletedProcess) -> None:
-        assert done.returncode == 0, "a normal run failed"
-
-
 # --- the kill points -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class KillPoint:
-    step: str                # before:DOTTED or after:DOTTED
-    n: int
-    request: str = ""        # for GoogleHTTPClient.request, e.g. "sheets POST values:batchUpdate"
-
-    @property
-    def dotted(self) -> str:
-        return self.step.partition(":")[2]
-
-    def __str__(self) -> str:
-        when, _, dotted = self.step.partition(":")
-        short = ".".join(dotted.split(".")[-2:])
-        return f"{when} {short} #{self.n}" + (f" ({self.request})" if self.request else "")
-
 
 def _name(logged) -> str:
     tail = unquote(logged.path.rsplit("/", 1)[-1])
@@ -274,7 +214,7 @@ def case(start: Start, home: Path, label: str, point: KillPoint | None,
     shutil.rmtree(folder, ignore_errors=True)
     start.google.restore()
     shutil.copytree(start.folder, folder)
-    runs = Runs(start.google, folder)
+    runs = Runs(folder, {"AGENDA_GOOGLE_API_BASE": start.google.fake.base_url}, cwd=folder)
     try:
         if point is not None:
             done = runs.killed(point.step, point.n)
@@ -318,7 +258,7 @@ def start(tmp_path_factory) -> Any:
                                        row(SECOND, **{S.MEDIA: "foto/c.jpg"})],
                               CONFIG, fake=fake)
         google = Google(fake, agenda.spreadsheet_id)
-        runs = Runs(google, folder)
+        runs = Runs(folder, {"AGENDA_GOOGLE_API_BASE": google.fake.base_url}, cwd=folder)
         runs.must(runs.once())                       # registers: IDs and agenda numbers
         assert {r[S.STATUS] for r in google.records("Buku Agenda")} == {"Menunggu Paraf Kadis"}, \
             runs.report()
@@ -337,7 +277,7 @@ def publishing_trace(start, tmp_path_factory) -> list[KillPoint]:
     folder = home / "traced"
     start.google.restore()
     shutil.copytree(start.folder, folder)
-    runs = Runs(start.google, folder)
+    runs = Runs(folder, {"AGENDA_GOOGLE_API_BASE": start.google.fake.base_url}, cwd=folder)
     points = learn(start.google, runs, home / "trace.json")
     try:
         recover_and_check(start.google, runs)

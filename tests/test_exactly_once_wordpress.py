@@ -51,8 +51,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,10 +61,9 @@ import pytest
 
 from automation.core import schema as S
 from tests.agenda_workspace import Agenda, approved, row
+from tests.kill_runs import KillPoint, Runs
 from tests.test_wordpress import Rest, wp_config
 
-ROOT = Path(__file__).resolve().parent.parent
-KILLER = ROOT / "tests" / "killer.py"
 
 CALL = "automation.publishers.wordpress.WordPress._call"
 FINISH = "automation.ledger.Ledger.finish"
@@ -105,49 +102,6 @@ def fresh_site(server) -> None:
     server.create_category("Berita")
 
 
-class Runs:
-    """Runs of the real program in one workspace, remembered for the failure message."""
-
-    def __init__(self, server, folder: Path):
-        self.folder = folder
-        self.env = {**os.environ, "WP_TEST_PASSWORD": server.app_password}
-        self.done: list[tuple[str, subprocess.CompletedProcess]] = []
-
-    def _run(self, what: str, *args: str) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, *args], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=120)
-        self.done.append((what, done))
-        return done
-
-    def _program(self, *args: str) -> list[str]:
-        return [*args, "--config", str(self.folder / "config.toml"), "once"]
-
-    def once(self) -> subprocess.CompletedProcess:
-        return self._run("once", str(ROOT / "main.py"), *self._program())
-
-    def killed(self, step: str, n: int) -> subprocess.CompletedProcess:
-        return self._run(f"killed {step} #{n}", str(KILLER), step, str(n), "--",
-                         *self._program())
-
-    def traced(self, out: Path) -> subprocess.CompletedProcess:
-        return self._run("traced", str(KILLER), "--trace", str(out), "--",
-                         *self._program("--verbose"))
-
-    def report(self) -> str:
-        """Every run's exit code, the last run's output and the stderr of each run."""
-        if not self.done:
-            return "no run yet"
-        codes = ", ".join(f"{what}: exit {d.returncode}" for what, d in self.done)
-        what, last = self.done[-1]
-        out = [f"runs: {codes}", f"--- stdout of the last run ({what}):\n{last.stdout[-3000:]}"]
-        out += [f"--- stderr of run {i} ({w}):\n{d.stderr[-4000:]}"
-                for i, (w, d) in enumerate(self.done, start=1) if d.stderr.strip()]
-        return "\n".join(out)
-
-    def must(self, done: subprocess.CompletedProcess) -> None:
-        assert done.returncode == 0, "a normal run failed"
-
-
 def edit(folder: Path, title: str, cells: dict[str, Any]) -> None:
     """Change cells of the row titled `title`, found by header text, as a person would."""
     path = folder / "buku_agenda.xlsx"
@@ -164,22 +118,6 @@ def edit(folder: Path, title: str, cells: dict[str, Any]) -> None:
 
 
 # --- the kill points -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class KillPoint:
-    step: str                # before:DOTTED or after:DOTTED
-    n: int                   # the N-th call of DOTTED
-    request: str = ""        # for WordPress._call: the request, e.g. "POST /media"
-
-    @property
-    def dotted(self) -> str:
-        return self.step.partition(":")[2]
-
-    def __str__(self) -> str:
-        when, _, dotted = self.step.partition(":")
-        short = ".".join(dotted.split(".")[-2:])
-        return f"{when} {short} #{self.n}" + (f" ({self.request})" if self.request else "")
-
 
 @dataclass
 class Trace:
@@ -368,7 +306,7 @@ class Scenario:
         shutil.rmtree(folder, ignore_errors=True)
         fresh_site(self.server)
         shutil.copytree(self.start, folder)
-        runs = Runs(self.server, folder)
+        runs = Runs(folder, {"WP_TEST_PASSWORD": self.server.app_password}, trace_args=("--verbose",))
         try:
             self.prepare(runs)
             if point is not None:
@@ -392,7 +330,7 @@ class Scenario:
         shutil.rmtree(folder, ignore_errors=True)
         fresh_site(self.server)
         shutil.copytree(self.start, folder)
-        runs = Runs(self.server, folder)
+        runs = Runs(folder, {"WP_TEST_PASSWORD": self.server.app_password}, trace_args=("--verbose",))
         self.prepare(runs)
         trace = learn(runs, self.home / "trace.json")
         # The uninterrupted run is right too, and what follows it changes nothing.
