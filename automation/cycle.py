@@ -61,6 +61,7 @@ class CycleReport:
     missed_writes: tuple[str, ...] = ()
     write_error: str = ""
     interrupted: bool = False           # stopped (signal) before every row was handled
+    deferred: int = 0                   # new approved rows published next cycle, ID saved first
 
 
 @dataclass
@@ -98,6 +99,7 @@ class Cycle:
         self._failures = 0                         # rows whose action failed and waits to retry
         self._hold = ""                            # why approvals cannot be trusted (rule 7)
         self._postponed = 0                        # rows whose media could not be reached
+        self._deferred = 0                         # new rows to publish once their ID is saved
 
     # -- the cycle ---------------------------------------------------------------------------
     def run(self) -> CycleReport:
@@ -129,7 +131,7 @@ class Cycle:
                 self._postponed += 1
         self._persist_identities(rows)
 
-        report = CycleReport(rows=len(entries))
+        report = CycleReport(rows=len(entries), deferred=self._deferred)
         writes = []
         for planned in rows:
             if self.stop():
@@ -164,6 +166,11 @@ class Cycle:
         unsaved = [p for p in rows if not p.id_in_sheet and p.decision.action is not None]
         if not unsaved or self.dry_run:
             return
+        self._deferred = len(unsaved)
+        if self.ws.store.quota_limited:
+            log.info("%d new row(s) approved at first sight: saving their IDs now, "
+                     "publishing next cycle", len(unsaved))
+            return
         writes = [RowWrite(p.entry.entry_id, p.entry.row, {S.ENTRY_ID: p.entry.entry_id}, p.match)
                   for p in unsaved]
         try:
@@ -175,6 +182,7 @@ class Cycle:
         saved = set(result.written)
         for p in unsaved:
             p.id_in_sheet = p.entry.entry_id in saved
+        self._deferred = len(unsaved) - len(saved)
 
     def _write_back(self, writes: list[RowWrite], report: CycleReport) -> None:
         outbox = self.ledger.unwritten_events()
@@ -203,7 +211,8 @@ class Cycle:
         self.ledger.set_meta("last_full_read", self.now.isoformat())
         # A failed, held or postponed row is retried next cycle even if the agenda is unchanged.
         self.ledger.set_meta("retry_pending",
-                             "1" if self._failures or self._hold or self._postponed else None)
+                             "1" if self._failures or self._hold or self._postponed
+                             or self._deferred else None)
 
     # -- one row -----------------------------------------------------------------------------
     def _consider(self, entry: Entry, memories: dict[str, Memory], in_sheet: set[str]) -> _Planned:

@@ -155,6 +155,11 @@ class StoreBusy(AdapterError):
 
 
 class AgendaStore(Protocol):
+    # Every request counts against a quota (Google): a new row's `ID Sistem` then goes out
+    # with the regular write-back and the row is published one cycle later, instead of
+    # costing an extra read and write before publishing.
+    quota_limited: bool
+
     def version(self) -> str | None:
         """A cheap probe that changes whenever the agenda changes (None: unknown)."""
 
@@ -170,6 +175,11 @@ class AgendaStore(Protocol):
         With `recheck_history`, rows already in `Riwayat` (from an interrupted earlier
         write) are not added again.
         """
+
+    def put_sheet(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Make worksheet `name` hold exactly `rows` (plain values: text, numbers, naive
+        datetimes, booleans, None), adding it if missing. For the program's own worksheets
+        (`Rekap`, `Status Program`); nothing else in the agenda is touched."""
 
     def approval_trust(self) -> str:
         """"" when only the configured officials can tick the approval columns; otherwise an

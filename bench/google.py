@@ -323,7 +323,8 @@ def sheets_cases(fake: FakeGoogle, clock: FakeClock, tmp: Path, logs: Path, args
 def drive_case(fake: FakeGoogle, clock: FakeClock, tmp: Path, logs: Path, label: str, size: int,
                seed: int) -> tuple[Child, tuple[int, int, int, int], float, float, str, Path]:
     """A workspace whose spreadsheet has one approved row linking one MP4 of `size` bytes in
-    Drive; returns the measured `once` that downloads and publishes it."""
+    Drive; returns the measured `once` that downloads it. The row is new, so that cycle saves
+    its `ID Sistem` and the next one (from the cache, not measured) publishes it."""
     folder = tmp / label
     sid, config_path = new_workspace(fake, folder, logs, label,
                                      {"backend": "drive", "max_file_mb": max(2048, size // MIB + 64)})
@@ -341,6 +342,7 @@ def drive_case(fake: FakeGoogle, clock: FakeClock, tmp: Path, logs: Path, label:
     type_rows(fake, sid, [row])
     note(f"{label}: one `once` downloading a {size / MIB:.0f} MiB video ...")
     child, reqs, route, serve = measured(fake, clock, config_path, logs, label)
+    run_child(["--config", str(config_path), "once"], logs, f"{label}-publish")
     status = (sheet_rows(fake, sid) or [{}])[0].get(S.STATUS)
     cached = list((folder / "state" / "media-cache").glob("*.mp4"))
     ok = bool(cached) and cached[0].stat().st_size == size

@@ -95,6 +95,15 @@ class OfficeWorkspace:
         finally:
             ws.close()
 
+    def take_in(self, now: datetime = NOW, **kw) -> CycleReport:
+        """The first cycle over freshly logged rows.
+
+        On a quota-limited store (Google) a row approved at first sight gets its `ID Sistem`
+        saved by that cycle and is published by the next, so the next one runs too.
+        """
+        report = self.cycle(now, **kw)
+        return self.cycle(now, **kw) if report.deferred else report
+
     def site_posts(self) -> list[Path]:
         site = self.cfg.website.output_dir
         return sorted(p.parent for p in site.glob("*/index.html")) if site.exists() else []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from automation import config as config_module
 from automation.agenda.cells import column_letter
 from automation.agenda.google_init import init_google, store_of
 from automation.core import schema as S
+from automation.ports import HistoryRow
 from fakes.google import OWNER, SERVICE_ACCOUNT, FakeGoogle
 
 KADIS, KABID, STAFF = "kadis@example.go.id", "kabid@example.go.id", "staf@example.go.id"
@@ -120,6 +122,16 @@ def test_only_the_official_can_tick_a_protected_approval_column(fake, sid, cfg) 
     fake.edit(sid, cell, [[True]], user=KABID)
     assert fake.cell(sid, cell).value is True
     fake.edit(sid, f"'{SHEET}'!{column_letter(COL[S.TITLE])}2", [["Judul"]], user=STAFF)
+
+
+def test_riwayat_is_the_programs_to_write(fake, sid, cfg) -> None:
+    init_google(cfg)
+    for person in (STAFF, KADIS):
+        with pytest.raises(Exception, match="protected"):
+            fake.edit(sid, f"'{S.HISTORY_SHEET}'!A5", [["diubah"]], user=person)
+    store_of(cfg).write([], [HistoryRow(datetime(2026, 11, 27, 9), "ABC", "0001/2026", "Tayang",
+                                        "https://x/")], recheck_history=False)
+    assert fake.values(sid, f"'{S.HISTORY_SHEET}'!B2:D2") == [["ABC", "0001/2026", "Tayang"]]
 
 
 def test_init_refuses_data_under_wrong_headers(fake, cfg, tmp_path) -> None:

@@ -477,47 +477,86 @@ def test_check_passes_on_a_prepared_sheet(fake: FakeGoogle, agenda: str, credent
 
 # ----------------------------------------------------------------------------- whole cycles
 
+class _GoogleOffice:
+    """A workspace whose agenda is a sheet in the stand-in; `cycle` counts the requests."""
+
+    def __init__(self, fake: FakeGoogle, credentials: Path, folder: Path, people: list[dict]):
+        from agenda_workspace import Agenda
+
+        self.fake = fake
+        self.local = Agenda(folder, [])
+        self.headers = [c.header for c in S.agenda_columns(self.local.cfg.approval.columns)]
+        self.sid = fake.add_spreadsheet("Buku Agenda", [SHEET, S.HISTORY_SHEET],
+                                        cols=len(self.headers), time_zone="Asia/Makassar")
+        fake.edit(self.sid, f"'{SHEET}'!A1",
+                  [self.headers] + [[r.get(h, "") for h in self.headers] for r in people])
+        fake.edit(self.sid, f"'{S.HISTORY_SHEET}'!A1", [list(S.HISTORY_HEADERS)])
+
+        class Trusting(GoogleSheetAgenda):
+            # protections (SPEC rule 7) are covered by their own tests; here: trusted
+            def approval_trust(self) -> str:
+                return ""
+
+        self.store = Trusting(self.sid, SHEET, credentials, TZ, sleep=FakeSleep())
+
+    def cycle(self, now: datetime) -> tuple[int, int, int]:
+        """(Sheets reads, Sheets writes, Drive requests) of one cycle."""
+        self.fake.clear_log()
+        self.local.cycle(now, store=lambda _: self.store)
+        return self.fake.sheets_reads, self.fake.sheets_writes, self.fake.drive_requests
+
+    def column(self, header: str, rows: int) -> list[list]:
+        letter = column_letter(self.headers.index(header))
+        return self.fake.values(self.sid, f"'{SHEET}'!{letter}2:{letter}{rows + 1}")
+
+    def tick(self, n: int, header: str, value) -> None:
+        self.fake.edit(self.sid, f"'{SHEET}'!{column_letter(self.headers.index(header))}{n}",
+                       [[value]])
+
+
 def test_cycles_on_the_google_store_stay_within_the_quota_budget(
         fake: FakeGoogle, credentials: Path, tmp_path: Path) -> None:
-    from agenda_workspace import NOW, Agenda, approved
+    from agenda_workspace import NOW, approved
     from agenda_workspace import row as agenda_row
 
-    local = Agenda(tmp_path / "ws", [])
-    headers = [c.header for c in S.agenda_columns(local.cfg.approval.columns)]
-    sid = fake.add_spreadsheet("Buku Agenda", [SHEET, S.HISTORY_SHEET], cols=len(headers),
-                               time_zone="Asia/Makassar")
     k = 5
-    people = [agenda_row(f"Berita {i}") for i in range(k)] + [agenda_row(f"Lain {i}") for i in range(20)]
-    fake.edit(sid, f"'{SHEET}'!A1", [headers] + [[r.get(h, "") for h in headers] for r in people])
-    fake.edit(sid, f"'{S.HISTORY_SHEET}'!A1", [list(S.HISTORY_HEADERS)])
-    class Trusting(GoogleSheetAgenda):
-        # protections (SPEC rule 7) are verified by a later piece of work; here: trusted
-        def approval_trust(self) -> str:
-            return ""
-
-    store = Trusting(sid, SHEET, credentials, TZ, sleep=FakeSleep())
-
-    def cycle(now: datetime) -> tuple[int, int, int]:
-        fake.clear_log()
-        local.cycle(now, store=lambda _: store)
-        return fake.sheets_reads, fake.sheets_writes, fake.drive_requests
-
-    first = cycle(NOW)                     # rows get their number, ID and status
-    ids = fake.values(sid, f"'{SHEET}'!{column_letter(headers.index(S.ENTRY_ID))}2:"
-                           f"{column_letter(headers.index(S.ENTRY_ID))}{k + 1}")
-    assert all(r and r[0] for r in ids)
+    office = _GoogleOffice(fake, credentials, tmp_path / "ws", [agenda_row(f"Berita {i}") for i in range(k)]
+                           + [agenda_row(f"Lain {i}") for i in range(20)])
+    first = office.cycle(NOW)              # rows get their number, ID and status
+    assert all(r and r[0] for r in office.column(S.ENTRY_ID, k))
     for i in range(k):                     # the officials tick k rows
         tick = approved(f"Berita {i}")
-        n = i + 2
         for h in (S.PARAF_KADIS, S.PARAF_KABID):
-            fake.edit(sid, f"'{SHEET}'!{column_letter(headers.index(h))}{n}", [[tick[h]]])
-    publish = cycle(NOW.replace(minute=5))
-    statuses = fake.values(sid, f"'{SHEET}'!{column_letter(headers.index(S.STATUS))}2:"
-                                f"{column_letter(headers.index(S.STATUS))}{k + 1}")
-    assert statuses == [["Tayang"]] * k
-    assert len(local.site_posts()) == k
-    idle = cycle(NOW.replace(minute=6))
+            office.tick(i + 2, h, tick[h])
+    publish = office.cycle(NOW.replace(minute=5))
+    assert office.column(S.STATUS, k) == [["Tayang"]] * k
+    assert len(office.local.site_posts()) == k
+    idle = office.cycle(NOW.replace(minute=6))
     print(f"\nrequests (sheets reads, sheets writes, drive): first cycle {first}, "
           f"publishing {k} rows {publish}, nothing changed {idle}")
     assert publish[0] <= 2 and publish[1] <= 2
     assert idle == (0, 0, 1)
+
+
+def test_rows_approved_at_first_sight_keep_the_budget_and_publish_one_cycle_later(
+        fake: FakeGoogle, credentials: Path, tmp_path: Path) -> None:
+    from agenda_workspace import NOW, approved
+
+    k = 4
+    office = _GoogleOffice(fake, credentials, tmp_path / "ws",
+                           [approved(f"Berita {i}") for i in range(k)])
+    first = office.cycle(NOW)
+    # Their IDs are saved with the one write-back; nothing is on the website yet, and the
+    # Status cell is left as staff see it until the post exists.
+    ids = office.column(S.ENTRY_ID, k)
+    assert len({r[0] for r in ids if r}) == k
+    assert office.local.site_posts() == []
+    assert office.column(S.STATUS, k) in ([], [[]] * k, [[""]] * k)
+    second = office.cycle(NOW.replace(minute=1))      # the agenda is unchanged: not idle
+    assert office.column(S.STATUS, k) == [["Tayang"]] * k
+    assert office.column(S.ENTRY_ID, k) == ids        # published under the saved IDs
+    assert len(office.local.site_posts()) == k
+    print(f"\nrequests (sheets reads, sheets writes, drive): first sight {first}, "
+          f"publishing {second}")
+    for reads, writes, _ in (first, second):
+        assert reads <= 2 and writes <= 2

@@ -305,6 +305,13 @@ def _history(result: InitResult, store: GoogleSheetAgenda, sheet: dict | None,
         result.requests.append({"updateSheetProperties": {
             "properties": {"sheetId": sheet_id, "gridProperties": {"frozenRowCount": 1}},
             "fields": "gridProperties.frozenRowCount"}})
+    # The trail of who-did-what is the program's to write: people may read, not edit, it.
+    if not any(set(p.get("range") or {}) <= {"sheetId"} for p in (sheet or {}).get(
+            "protectedRanges", [])):
+        result.requests.append({"addProtectedRange": {"protectedRange": {
+            "range": {"sheetId": sheet_id}, "description": f"{S.HISTORY_SHEET}: diisi program",
+            "warningOnly": False, "editors": {"users": [store.email]}}}})
+        result.done.append(f"'{S.HISTORY_SHEET}' protected")
     if right:
         return
     for i, h in enumerate(S.HISTORY_HEADERS):

@@ -75,6 +75,8 @@ def layout_of(header: Sequence[Any]) -> dict[str, int]:
 class GoogleSheetAgenda:
     """`AgendaStore` for a Google Sheet shared (Editor) with the service account."""
 
+    quota_limited = True
+
     def __init__(self, spreadsheet_id: str, worksheet: str, credentials_file: Path | str,
                  tz: tzinfo | None = None, sleep: Callable[[float], None] = time.sleep,
                  retry: RetryPolicy | None = None,

@@ -69,6 +69,8 @@ def read_grid(data: bytes, sheet_name: str) -> list[list[Any]]:
 class XlsxAgenda:
     """`AgendaStore` for an .xlsx workbook."""
 
+    quota_limited = False
+
     def __init__(self, path: Path, worksheet: str, backup_dir: Path):
         self.path = Path(path)
         self.worksheet = worksheet
