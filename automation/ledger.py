@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS content_cache (entry_id TEXT PRIMARY KEY, key TEXT NO
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-_TIMES = ("first_seen", "first_published_at", "published_at", "archived_at")
+_TIMES = ("first_seen", "first_published_at", "published_at", "archived_at", "waiting_since")
 
 
 def _dump(memory: Memory) -> str:
@@ -52,7 +52,7 @@ def _dump(memory: Memory) -> str:
 def _load(text: str) -> Memory:
     data = json.loads(text)
     for key in _TIMES:
-        data[key] = datetime.fromisoformat(data[key]) if data[key] else None
+        data[key] = datetime.fromisoformat(data[key]) if data.get(key) else None
     data["post"] = Published(**data["post"]) if data["post"] else None
     data["events"] = frozenset(data["events"])
     data["clearing"] = tuple(data.get("clearing", ()))

@@ -27,7 +27,7 @@ class Workspace:
 
 def rules_of(config: Config) -> Rules:
     return Rules(approval_columns=config.approval.columns, news_types=config.agenda.news_types,
-                 tick_words=config.agenda.tick_words)
+                 tick_words=config.agenda.tick_words, step_minutes=config.sla.step_minutes)
 
 
 def open_store(config: Config) -> AgendaStore:

@@ -13,6 +13,7 @@ from datetime import datetime
 import pytest
 
 from automation.core import schema as S
+from automation.core.calendar import format_datetime
 from automation.core.entry import Rules
 from automation.core.ticks import DEFAULT_TICK_WORDS
 from automation.core.workflow import (
@@ -659,7 +660,10 @@ def test_a_tick_given_back_after_publication_changes_nothing():
     unticked = run_cycle(make_entry(kadis=True), memory, now=later(10)).memory
     cycle = run_cycle(approved_entry(), unticked, now=later(20))
     assert cycle.action is None and cycle.events == []
-    assert cycle.final.status == "Tayang" and note(cycle.final) == ""
+    assert cycle.final.status == "Tayang"
+    assert note(cycle.final) == (      # only the Kasi's filing is late, as before
+        "Melewati standar 7 menit: menunggu naskah fisik diarsipkan Kasi sejak "
+        f"{format_datetime(memory.waiting_since)}.")
 
 
 # --- Gagal Tayang -----------------------------------------------------------------------------

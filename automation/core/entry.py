@@ -25,6 +25,7 @@ class Rules:
     approval_columns: tuple[str, ...]
     news_types: tuple[str, ...]
     tick_words: tuple[str, ...]
+    step_minutes: int = 7               # the SOP's standard time per step
 
     @property
     def tick_columns(self) -> tuple[str, ...]:

@@ -9,11 +9,12 @@ interrupted anywhere is repaired by the next one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, Mapping
 
 from automation.core import schema as S
+from automation.core.calendar import format_datetime
 from automation.core.entry import Content, Entry, Rules, tick_notes
 
 # Statuses (SPEC section 3), exact strings.
@@ -91,6 +92,8 @@ class Memory:
     origin_note: str = ""                # a copied row keeps saying where it came from
     clearing: tuple[str, ...] = ()       # approval columns asked to be set FALSE, not yet seen
     events: frozenset[str] = frozenset()  # keys of events already recorded
+    waiting_step: str = ""               # the SOP step the row waits at (see `waiting_step`)
+    waiting_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,35 @@ class _Plan:
         event = Event(name, str(occurrence), detail)
         if event.key not in self.memory.events and event.key not in {e.key for e in self.events}:
             self.events.append(event)
+
+
+# The steps a row can wait at, besides `Menunggu <approval column>`: what is awaited, for
+# `Catatan Sistem` and reminders.
+STEP_DATA = "Belum Lengkap"
+STEP_FILING = S.PAPER_FILED
+AWAITED = {STEP_DATA: "data dilengkapi petugas", STEP_FILING: "naskah fisik diarsipkan Kasi"}
+
+
+def waiting_step(status: str, filed: bool, acting: bool) -> str:
+    """The step a row with this status waits at for a person ("" when it waits for nobody)."""
+    if acting:
+        return ""                        # the program itself is at work (SOP step 4)
+    if status == INCOMPLETE:
+        return STEP_DATA
+    if status.startswith(waiting("")):
+        return status[len(waiting("")):]
+    if status == LIVE and not filed:
+        return STEP_FILING
+    return ""
+
+
+def awaited(step: str) -> str:
+    return AWAITED.get(step) or f"{step} dicentang"
+
+
+def overdue(memory: Memory, now: datetime, rules: Rules) -> bool:
+    return (memory.waiting_since is not None
+            and now - memory.waiting_since > timedelta(minutes=rules.step_minutes))
 
 
 def _again(count: int, word: str = "ulang") -> str:
@@ -238,9 +270,19 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
         plan.event(EV_FAILED, publish_error, f"{round_}.{mem.version}")
     plan.notes.extend(content.problems)
 
+    # The SOP's 7-minute standard: how long the row has waited at its step. A new round of
+    # approvals is a new wait, even at the same column.
+    step = waiting_step(status, entry.ticked(S.PAPER_FILED), action is not None)
+    step_key = f"{step}#{round_}" if step else ""
+    since = mem.waiting_since if step_key and step_key == mem.waiting_step else (
+        now if step_key else None)
     mem = replace(mem, first_seen=mem.first_seen or now, round=round_, approvals=approvals,
                   clearing=clear, archived_at=archived_at, publish_error=publish_error,
-                  events=mem.events | {e.key for e in plan.events})
+                  events=mem.events | {e.key for e in plan.events},
+                  waiting_step=step_key, waiting_since=since)
+    if overdue(mem, now, rules):
+        plan.notes.append(f"Melewati standar {rules.step_minutes} menit: menunggu "
+                          f"{awaited(step)} sejak {format_datetime(since.astimezone(now.tzinfo))}.")
     return Decision(status=status, memory=mem, cells=_cells(entry, mem, status, plan.notes),
                     clear_ticks=clear, events=tuple(plan.events), action=action)
 
