@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from automation.core.calendar import DAYS
 from automation.core.numbering import FormatError, check_format
 from automation.core.ticks import DEFAULT_TICK_WORDS
 
@@ -74,6 +75,66 @@ class SlaConfig:
 
 
 @dataclass(frozen=True)
+class TelegramConfig:
+    bot_token_env: str = "TELEGRAM_BOT_TOKEN"
+    api_base: str = "https://api.telegram.org"
+
+
+@dataclass(frozen=True)
+class FonnteConfig:
+    token_env: str = "FONNTE_TOKEN"
+    api_base: str = "https://api.fonnte.com"
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"          # "starttls" | "ssl" | "none"
+    username: str = ""
+    password_env: str = "SMTP_PASSWORD"
+    sender: str = ""
+
+
+# Who can be told: the approval columns' officials by the word after "Paraf" (kadis, kabid),
+# the Kasi (archive), the petugas (all, or per name in [notify.petugas]) and the admin.
+FIXED_ROLES = ("kasi", "petugas", "admin")
+CHANNELS = ("telegram", "wa", "email")
+
+
+def role_of(approval_column: str) -> str:
+    """`Paraf Kadis` -> `kadis`: the [notify.recipients] key of that column's official."""
+    words = approval_column.split()
+    return (words[-1] if len(words) > 1 and words[0].casefold() == "paraf"
+            else approval_column).casefold()
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    office_hours: str = "08:00-16:00"   # reminders only within these hours (office time zone)
+    office_days: tuple[str, ...] = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat")
+    failing_minutes: int = 30           # cycles failing this long -> the administrator is told
+    heartbeat_minutes: int = 10         # `run` shows it is alive in the sheet this often
+    sheet_url: str = ""                 # link to the agenda in messages (Google: derived)
+    timeout_seconds: int = 10           # per message: a slow channel never holds up a cycle
+    telegram: TelegramConfig = TelegramConfig()
+    fonnte: FonnteConfig = FonnteConfig()
+    email: EmailConfig = EmailConfig()
+    # role -> addresses "telegram:<chat id>", "wa:<number or group id>", "email:<address>"
+    recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    petugas: dict[str, tuple[str, ...]] = field(default_factory=dict)   # Petugas Penerima name ->
+
+    @property
+    def hours(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        start, end = self.office_hours.split("-")
+        return _clock(start), _clock(end)
+
+    def channels_used(self) -> set[str]:
+        return {a.split(":", 1)[0] for group in (*self.recipients.values(), *self.petugas.values())
+                for a in group}
+
+
+@dataclass(frozen=True)
 class Config:
     timezone: str = "Asia/Makassar"
     poll_interval_seconds: int = 30
@@ -84,6 +145,7 @@ class Config:
     website: WebsiteConfig = WebsiteConfig()
     archive: ArchiveConfig = ArchiveConfig()
     sla: SlaConfig = SlaConfig()
+    notify: NotifyConfig = NotifyConfig()
     source: Path | None = None          # the file it came from, for messages
 
     @property
@@ -120,6 +182,28 @@ def _url(v: str) -> str | None:
 
 def _env_name(v: str) -> str | None:
     return None if v.replace("_", "").isalnum() else "must be an environment variable name such as WP_APP_PASSWORD"
+
+
+def _clock(text: str) -> tuple[int, int]:
+    hour, minute = text.strip().split(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        raise ValueError(text)
+    return int(hour), int(minute)
+
+
+def _hours(v: str) -> str | None:
+    try:
+        start, end = v.split("-")
+        if _clock(start) < _clock(end):
+            return None
+    except ValueError:
+        pass
+    return 'must be two times of day like "08:00-16:00", the first earlier'
+
+
+def _days(v: list) -> str | None:
+    wrong = [d for d in v if d not in DAYS]
+    return f"names unknown days {wrong}; use {', '.join(DAYS)}" if wrong else None
 
 
 def _format(kind: str):
@@ -176,11 +260,36 @@ _SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
     "sla": {
         "step_minutes": (int, _positive),
     },
+    "notify": {
+        "office_hours": (str, _hours),
+        "office_days": (list, _days),
+        "failing_minutes": (int, _positive),
+        "heartbeat_minutes": (int, _positive),
+        "sheet_url": (str, _url),
+        "timeout_seconds": (int, _positive),
+    },
+    "notify.telegram": {
+        "bot_token_env": (str, _env_name),
+        "api_base": (str, _url),
+    },
+    "notify.fonnte": {
+        "token_env": (str, _env_name),
+        "api_base": (str, _url),
+    },
+    "notify.email": {
+        "host": (str, None),
+        "port": (int, _positive),
+        "security": (str, _one_of("starttls", "ssl", "none")),
+        "username": (str, None),
+        "password_env": (str, _env_name),
+        "sender": (str, None),
+    },
 }
 
 _DATACLASSES = {"": Config, "agenda": AgendaConfig, "approval": ApprovalConfig,
                 "media": MediaConfig, "website": WebsiteConfig, "archive": ArchiveConfig,
-                "sla": SlaConfig}
+                "sla": SlaConfig, "notify": NotifyConfig, "notify.telegram": TelegramConfig,
+                "notify.fonnte": FonnteConfig, "notify.email": EmailConfig}
 
 _TYPE_WORDS = {str: "a text in quotes", int: "a whole number", bool: "true or false",
                list: "a list like [\"a\", \"b\"]", dict: "a table", Path: "a path in quotes"}
@@ -225,14 +334,64 @@ def _strings(key: str, items: list[Any]) -> tuple[str, ...]:
     return cleaned
 
 
+def _addresses(key: str, table: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"'{key}' must be a table")
+    out = {}
+    for name, items in table.items():
+        if not isinstance(items, list) or not all(isinstance(a, str) for a in items):
+            raise ConfigError(f"'{key}.{name}' must list addresses in quotes, e.g. "
+                              '["telegram:123456789", "wa:081234567890", "email:kabid@example.go.id"]')
+        for address in items:
+            channel, _, target = address.partition(":")
+            if channel not in CHANNELS or not target.strip():
+                raise ConfigError(f"'{key}.{name}' has {address!r}; write channel:address with "
+                                  "channel telegram, wa or email, e.g. \"wa:081234567890\"")
+            if channel == "email" and "@" not in target:
+                raise ConfigError(f"'{key}.{name}' has {address!r}, which is not an e-mail address")
+        out[name] = tuple(a.strip() for a in items)
+    return out
+
+
+def _notify(raw: dict[str, Any], base: Path, approval_columns: tuple[str, ...]) -> NotifyConfig:
+    raw = dict(raw)
+    nested = {name: raw.pop(name) for name in ("telegram", "fonnte", "email", "recipients", "petugas")
+              if name in raw}
+    for name, table in nested.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"'notify.{name}' must be a table [notify.{name}]")
+    top = _check_table("notify", raw, base)
+    if "office_days" in top:
+        top["office_days"] = _strings("notify.office_days", top["office_days"])
+    recipients = _addresses("notify.recipients", nested.get("recipients", {}))
+    roles = {role_of(c) for c in approval_columns} | set(FIXED_ROLES)
+    unknown = sorted(set(recipients) - roles)
+    if unknown:
+        raise ConfigError(f"'notify.recipients' names role {unknown[0]!r}; use one of: "
+                          + ", ".join(sorted(roles)))
+    cfg = NotifyConfig(
+        **top,
+        telegram=TelegramConfig(**_check_table("notify.telegram", nested.get("telegram", {}), base)),
+        fonnte=FonnteConfig(**_check_table("notify.fonnte", nested.get("fonnte", {}), base)),
+        email=EmailConfig(**_check_table("notify.email", nested.get("email", {}), base)),
+        recipients=recipients,
+        petugas=_addresses("notify.petugas", nested.get("petugas", {})),
+    )
+    if "email" in cfg.channels_used() and not (cfg.email.host and "@" in cfg.email.sender):
+        raise ConfigError("e-mail recipients are listed but 'notify.email.host' or "
+                          "'notify.email.sender' is not set; set the office SMTP server and the "
+                          "sending address")
+    return cfg
+
+
 def parse(data: dict[str, Any], base: Path, source: Path | None = None) -> Config:
     """Build a Config from parsed TOML; relative paths resolve against `base`."""
     top = {k: v for k, v in data.items() if not isinstance(v, dict)}
     tables = {k: v for k, v in data.items() if isinstance(v, dict)}
     for name in tables:
-        if name not in _SCHEMA or name == "":
+        if name not in _SCHEMA or name == "" or "." in name:
             raise ConfigError(f"unknown table '[{name}]'; remove it or use one of: "
-                              + ", ".join(f"[{t}]" for t in _SCHEMA if t))
+                              + ", ".join(f"[{t}]" for t in _SCHEMA if t and "." not in t))
     root = _check_table("", top, base)
 
     website_raw = dict(tables.get("website", {}))
@@ -277,6 +436,7 @@ def parse(data: dict[str, Any], base: Path, source: Path | None = None) -> Confi
         website=WebsiteConfig(**website),
         archive=ArchiveConfig(**_check_table("archive", tables.get("archive", {}), base)),
         sla=SlaConfig(**_check_table("sla", tables.get("sla", {}), base)),
+        notify=_notify(tables.get("notify", {}), base, columns),
         source=source,
     )
     if cfg.agenda.backend == "google" and not cfg.agenda.spreadsheet_id:
