@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import zipfile
 from datetime import datetime
 
@@ -128,6 +129,14 @@ def test_a_locked_workbook_is_retried_next_cycle(office_book):
     office_book.cycle(NOW)
     assert office_book.by_title("A")[S.STATUS] == "Tayang"
     assert [h["Peristiwa"] for h in office_book.history()].count("Tayang") == 1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_the_rewritten_file_keeps_its_permissions(office_book):
+    office_book.path.chmod(0o664)             # a shared folder: the group saves it too
+    office_book.cycle()
+    assert office_book.by_title("A")[S.STATUS] == "Tayang"
+    assert office_book.path.stat().st_mode & 0o777 == 0o664
 
 
 @pytest.mark.parametrize("index, letters", [(0, "A"), (25, "Z"), (26, "AA"), (701, "ZZ"), (702, "AAA")])

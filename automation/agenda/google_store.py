@@ -7,7 +7,9 @@ Quota per cycle (Sheets: 60 requests a minute per user; a batch counts as one):
 - `write()`: one `values:batchGet` (the header row, the `ID Sistem` column, the `match`
   columns only when a write needs them, and `Riwayat`'s key columns only with
   `recheck_history`), one `values:batchUpdate` (RAW: text stays text, never a formula) and at
-  most one `values:append` (RAW) for `Riwayat`, then one Drive probe for the new version.
+  most one `values:append` (RAW) for `Riwayat`, then one Drive probe for the new version;
+- `put_sheet()`: one `spreadsheets:batchUpdate`, after one `spreadsheets.get` of the sheet ids
+  when the worksheet's id is not known yet (`check()` and earlier calls remember them).
 
 Every range is addressed by the worksheet's title, and rows are found by `ID Sistem` right
 before writing (SPEC rule 5).
@@ -27,6 +29,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import secrets
 import time
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -517,6 +521,63 @@ class GoogleSheetAgenda:
             return value
         return _text_value(value)
 
+    # -- the program's own worksheets ------------------------------------------------------
+    def put_sheet(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
+        """The grid resized to `rows` and all its cells replaced, in one batchUpdate. A
+        worksheet this adds is protected so that people can read it but only the service
+        account can edit it."""
+        if any(name.casefold() == t.casefold() for t in (self.worksheet, S.HISTORY_SHEET)):
+            raise ValueError(f"worksheet '{name}' belongs to the agenda, not to put_sheet")
+        grid = {"rowCount": max(len(rows), 1), "columnCount": max([1, *map(len, rows)])}
+        cells = [{"values": [_cell_data(v, self.tz, bold=i == 0) for v in r]}
+                 for i, r in enumerate(rows)]
+        for attempt in (1, 2):
+            sheet_id, cached = self._sheet_id_of(name, look_up=attempt == 2)
+            if sheet_id is None:
+                sheet_id = secrets.randbelow(1_000_000_000) + 1
+                while sheet_id in self.sheet_ids.values():
+                    sheet_id = secrets.randbelow(1_000_000_000) + 1
+                requests: list[dict] = [
+                    {"addSheet": {"properties": {"sheetId": sheet_id, "title": name,
+                                                 "gridProperties": grid}}},
+                    {"addProtectedRange": {"protectedRange": {
+                        "range": {"sheetId": sheet_id}, "description": f"{name}: diisi program",
+                        "warningOnly": False, "editors": {"users": [self.email]}}}}]
+            else:
+                requests = [{"updateSheetProperties": {
+                    "properties": {"sheetId": sheet_id, "gridProperties": grid},
+                    "fields": "gridProperties.rowCount,gridProperties.columnCount"}}]
+            # With `range`, cells the rows do not reach lose the masked fields: old values go.
+            requests.append({"updateCells": {
+                "range": {"sheetId": sheet_id}, "rows": cells,
+                "fields": "userEnteredValue,userEnteredFormat.numberFormat,"
+                          "userEnteredFormat.textFormat.bold"}})
+            try:
+                with self._google(f"writing worksheet '{name}'"):
+                    self.http.request("post", f"{SHEETS_API}/{self.spreadsheet_id}:batchUpdate",
+                                      json={"requests": requests})
+            except GoogleError as err:
+                self.sheet_ids = {t: i for t, i in self.sheet_ids.items() if i != sheet_id}
+                if cached and err.status == 400:    # deleted or renamed since: look it up again
+                    continue
+                raise
+            self.sheet_ids.setdefault(name, sheet_id)
+            return
+
+    def _sheet_id_of(self, title: str, look_up: bool) -> tuple[int | None, bool]:
+        """The worksheet's id (None: there is none) and whether it came from memory."""
+        def known() -> int | None:
+            return next((i for t, i in self.sheet_ids.items()
+                         if t.casefold() == title.casefold()), None)   # as Sheets compares titles
+        if not look_up and known() is not None:
+            return known(), True
+        with self._google("reading the spreadsheet's worksheets"):
+            meta = self.http.fetch_sheet_metadata(
+                self.spreadsheet_id, params={"fields": "sheets.properties(sheetId,title)"})
+        self.sheet_ids = {s["properties"]["title"]: s["properties"].get("sheetId", 0)
+                          for s in meta.get("sheets", [])}
+        return known(), False
+
     # -- preflight -------------------------------------------------------------------------
     def check(self) -> list[str]:
         try:
@@ -611,6 +672,25 @@ def _cell_value(value: Any) -> Any:
     if isinstance(value, dict):          # an empty cell ({}), or one without a value
         return None
     return None if value == "" else value
+
+
+def _cell_data(value: Any, tz: tzinfo | None, bold: bool) -> dict:
+    """CellData for updateCells: text always as stringValue, so it never becomes a formula."""
+    data: dict[str, Any] = {}
+    style: dict[str, Any] = {"textFormat": {"bold": True}} if bold else {}
+    if isinstance(value, bool):
+        data["userEnteredValue"] = {"boolValue": value}
+    elif isinstance(value, (int, float)):
+        if math.isfinite(value):                  # NaN is not JSON Google accepts: left empty
+            data["userEnteredValue"] = {"numberValue": value}
+    elif isinstance(value, (datetime, date)):
+        data["userEnteredValue"] = {"numberValue": datetime_to_serial(value, tz)}
+        style["numberFormat"] = {"type": "DATE_TIME", "pattern": S.DATETIME_FORMAT}
+    elif value is not None and value != "":
+        data["userEnteredValue"] = {"stringValue": _text_value(value)}
+    if style:
+        data["userEnteredFormat"] = style
+    return data
 
 
 def _is_number(value: Any) -> bool:

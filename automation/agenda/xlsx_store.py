@@ -10,14 +10,18 @@ write is read again so their edits are never overwritten.
 
 from __future__ import annotations
 
+import copy
 import io
 import logging
+import math
 import os
 import re
+import shutil
+import time
 import zipfile
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 from xml.sax.saxutils import escape
 
 from lxml import etree
@@ -40,6 +44,12 @@ CELL_RE = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?(?:/>|>.*?</c>)', re.
 STYLE_RE = re.compile(rb'\bs="(\d+)"')
 DIMENSION_RE = re.compile(rb'(<dimension ref="[A-Z]+\d+:[A-Z]+)\d+"')
 COL_RE = re.compile(rb'<col\b[^>]*>')
+# Any prefix: a workbook saved by another program may bind the main namespace to one.
+SHEET_DATA_RE = re.compile(rb'<(\w+:)?sheetData\b[^>]*?(/?)>')
+DIMENSION_TAG_RE = re.compile(rb'<(\w+:)?dimension\b[^>]*?/>')
+WORKSHEET_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+BAD_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 # Characters XML 1.0 cannot carry; they are dropped from text the program writes.
 ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 BUILTIN_DATE_FORMATS = set(range(14, 23)) | {45, 46, 47}
@@ -144,15 +154,28 @@ class XlsxAgenda:
     # -- writing ---------------------------------------------------------------------------
     def write(self, writes: Sequence[RowWrite], history: Sequence[HistoryRow],
               recheck_history: bool = True) -> WriteReport:
+        def patch(data: bytes, version: str) -> _Patch:
+            grid = self._last_read[1] if self._last_read and self._last_read[0] == version else None
+            return _patch_workbook(data, self.worksheet, writes, history, grid, recheck_history)
+
+        done, version = self._save(patch)
+        return WriteReport(done.written, done.missed, version)
+
+    def put_sheet(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
+        _check_program_sheet(name, (self.worksheet, S.HISTORY_SHEET))
+        self._save(lambda data, version: _put_sheet(data, name, rows))
+
+    def _save(self, patch: Callable[[bytes, str], _Patch]) -> tuple[_Patch, str]:
+        """Patch the file as it is now and replace it; patched again if someone saved it
+        meanwhile. Returns the patch and the file's version afterwards."""
         for _ in range(3):
             data, version = self._load()
-            grid = self._last_read[1] if self._last_read and self._last_read[0] == version else None
-            patch = _patch_workbook(data, self.worksheet, writes, history, grid, recheck_history)
-            if not patch.changed:
-                return WriteReport(patch.written, patch.missed, version)
-            if self._replace(data, patch, version):
+            done = patch(data, version)
+            if not done.changed:
+                return done, version
+            if self._replace(data, done, version):
                 self._last_read = None
-                return WriteReport(patch.written, patch.missed, self.version() or "")
+                return done, self.version() or ""
             log.info("agenda file changed while writing; reading it again before writing")
         raise StoreBusy(f"agenda file {self.path} keeps changing; writes retried next cycle")
 
@@ -164,6 +187,9 @@ class XlsxAgenda:
                 patch.write_to(fh)
                 fh.flush()
                 os.fsync(fh.fileno())
+            # The new file keeps the old one's permissions: on a shared folder, staff must
+            # still be able to save it after the program's first write.
+            shutil.copymode(self.path, tmp)
             if self.version() != version:     # someone saved it since we read it
                 tmp.unlink()
                 return False
@@ -253,6 +279,98 @@ def _patch_workbook(data: bytes, worksheet: str, writes: Sequence[RowWrite],
     return _Patch(zin, changed, tuple(w.entry_id for w in targets.values()), tuple(missed))
 
 
+def _check_program_sheet(name: str, taken: Sequence[str]) -> None:
+    if any(name.casefold() == t.casefold() for t in taken):
+        raise ValueError(f"worksheet '{name}' belongs to the agenda, not to put_sheet")
+    if not 0 < len(name) <= 31 or BAD_SHEET_NAME.search(name) or name.strip("'") != name:
+        raise ValueError(f"'{name}' is not a valid worksheet name")
+
+
+def _put_sheet(data: bytes, name: str, rows: Sequence[Sequence[Any]]) -> _Patch:
+    """Worksheet `name` holding exactly `rows`; parts other than the worksheet (and, for a new
+    one, the three parts that register it, and styles.xml when a style is added) keep their
+    bytes."""
+    zin = zipfile.ZipFile(io.BytesIO(data))
+    parts, date1904 = _sheet_parts(zin)
+    styles = _Styles(zin.read("xl/styles.xml"))
+    changed: dict[str, _SheetXml | bytes] = {}
+    # Excel compares worksheet names ignoring case.
+    part = next((p for n, p in parts.items() if n.casefold() == name.casefold()), None)
+    if part is None:
+        part = _add_sheet(zin, name, changed)
+        sheet = _SheetXml(_new_sheet_xml(rows), styles, date1904)
+    else:
+        sheet = _SheetXml(zin.read(part), styles, date1904)
+    sheet.replace_rows(rows)
+    changed[part] = sheet
+    if styles.dirty:
+        changed["xl/styles.xml"] = styles.bytes()
+    return _Patch(zin, changed, (), ())
+
+
+def _add_sheet(zin: zipfile.ZipFile, name: str, changed: dict[str, _SheetXml | bytes]) -> str:
+    """Register a new worksheet part (last in the tab order, so `localSheetId`s stay right);
+    returns its path. docProps/app.xml keeps the old sheet list: Excel tolerates a stale one
+    (only a self-contradicting one makes it repair the file) and rewrites it on save."""
+    taken = {n.lower() for n in zin.namelist()}
+    number = 1
+    while f"xl/worksheets/sheet{number}.xml" in taken:
+        number += 1
+    part = f"xl/worksheets/sheet{number}.xml"
+    book = zin.read("xl/workbook.xml")
+    rels = zin.read("xl/_rels/workbook.xml.rels")
+    ids = {r.get("Id") for r in etree.fromstring(rels).iter(f"{{{PKG_REL_NS}}}Relationship")}
+    number = len(ids) + 1
+    while f"rId{number}" in ids:
+        number += 1
+    rel_id = f"rId{number}"
+    sheet_id = 1 + max((int(s.get("sheetId", "0")) for s in
+                        etree.fromstring(book).iter(f"{{{NS}}}sheet")), default=0)
+    attr = {'"': "&quot;"}
+    changed["xl/workbook.xml"] = _insert_last(book, "sheets", (
+        f'<{{p}}sheet xmlns:r="{REL_NS}" name="{escape(name, attr)}" sheetId="{sheet_id}" '
+        f'r:id="{rel_id}"/>'))
+    changed["xl/_rels/workbook.xml.rels"] = _insert_last(rels, "Relationships", (
+        f'<{{p}}Relationship Id="{rel_id}" Type="{WORKSHEET_REL}" Target="/{part}"/>'))
+    changed["[Content_Types].xml"] = _insert_last(zin.read("[Content_Types].xml"), "Types", (
+        f'<{{p}}Override PartName="/{part}" ContentType="{WORKSHEET_TYPE}"/>'))
+    return part
+
+
+def _insert_last(xml: bytes, parent: str, element: str) -> bytes:
+    """`element` added as the last child of the (only) `parent`, every other byte kept;
+    `{p}` in it becomes the prefix the document uses for that element's namespace."""
+    found = re.search(rb"</(\w+:)?" + parent.encode() + rb"\s*>", xml)
+    if not found:
+        raise XlsxError(f"the workbook has no <{parent}> list to add a worksheet to")
+    prefix = (found.group(1) or b"").decode()
+    return xml[:found.start()] + element.replace("{p}", prefix).encode() + xml[found.start():]
+
+
+def _new_sheet_xml(rows: Sequence[Sequence[Any]]) -> bytes:
+    """An empty worksheet, its columns wide enough for `rows` (a date-time in a narrow column
+    shows as ####)."""
+    widths: dict[int, int] = {}
+    for values in rows:
+        for c, v in enumerate(values):
+            if isinstance(v, (datetime, date)):
+                shown = 24
+            elif v is None:
+                continue
+            else:
+                shown = max((len(line) for line in str(v).splitlines()), default=0) + 2
+            widths[c] = max(widths.get(c, 10), min(shown, 60))
+    cols = "".join(f'<col min="{c + 1}" max="{c + 1}" width="{w}" customWidth="1"/>'
+                   for c, w in sorted(widths.items()))
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<worksheet xmlns="{NS}" xmlns:r="{REL_NS}"><dimension ref="A1"/>'
+            '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+            '<sheetFormatPr defaultRowHeight="15"/>'
+            + (f"<cols>{cols}</cols>" if cols else "") +
+            '<sheetData/><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
+            'header="0.3" footer="0.3"/></worksheet>').encode()
+
+
 class _Patch:
     """The workbook's parts with the changed ones replaced, streamed into a new file."""
 
@@ -263,21 +381,28 @@ class _Patch:
     def write_to(self, fh) -> None:
         with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in self.zin.infolist():
-                part = self.changed.get(info.filename)
-                if isinstance(part, _SheetXml):
-                    # A large sheet goes out piece by piece, never joined in memory.
-                    target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-                    target.compress_type = zipfile.ZIP_DEFLATED
-                    with zout.open(target, "w", force_zip64=True) as out:
-                        for chunk in part.chunks():
-                            out.write(chunk)
-                else:
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    zout.writestr(info, part if part is not None else self.zin.read(info.filename))
+                self._put(zout, info, self.changed.get(info.filename))
+            present = set(self.zin.namelist())
+            for name, part in self.changed.items():
+                if name not in present:           # a worksheet added by `put_sheet`
+                    self._put(zout, zipfile.ZipInfo(name, time.localtime()[:6]), part)
+
+    def _put(self, zout: zipfile.ZipFile, info: zipfile.ZipInfo,
+             part: _SheetXml | bytes | None) -> None:
+        if isinstance(part, _SheetXml):
+            # A large sheet goes out piece by piece, never joined in memory.
+            target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            target.compress_type = zipfile.ZIP_DEFLATED
+            with zout.open(target, "w", force_zip64=True) as out:
+                for chunk in part.chunks():
+                    out.write(chunk)
+        else:
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(info, part if part is not None else self.zin.read(info.filename))
 
 
 class _Styles:
-    """Just enough of styles.xml to give a cell a date-time format."""
+    """Just enough of styles.xml to give a cell a date-time format or a bold font."""
 
     def __init__(self, xml: bytes):
         self.root = etree.fromstring(xml)
@@ -286,6 +411,7 @@ class _Styles:
                         for f in self.root.iter(f"{{{NS}}}numFmt")}
         self.dirty = False
         self._dated: dict[int, int] = {}
+        self._bold: dict[int, int] = {}
 
     def is_date(self, style: int) -> bool:
         xf = self.xfs[style] if 0 <= style < len(self.xfs) else None
@@ -313,18 +439,52 @@ class _Styles:
                                  formatCode=S.DATETIME_FORMAT)
                 numfmts.set("count", str(len(numfmts)))
                 self.formats[fmt_id] = S.DATETIME_FORMAT
-            base = self.xfs[style] if 0 <= style < len(self.xfs) else self.xfs[0]
-            xf = etree.fromstring(etree.tostring(base))
+                self.dirty = True
+            xf = copy.deepcopy(self.xfs[style] if 0 <= style < len(self.xfs) else self.xfs[0])
             xf.set("numFmtId", str(fmt_id))
             xf.set("applyNumberFormat", "1")
-            self.xfs.append(xf)
-            self.xfs.set("count", str(len(self.xfs)))
-            self._dated[style] = len(self.xfs) - 1
-            self.dirty = True
+            self._dated[style] = self._reuse(self.xfs, xf)
         return self._dated[style]
+
+    def bold(self, style: int) -> int:
+        """A copy of `style` with a bold font (a header row)."""
+        if style not in self._bold:
+            fonts = self.root.find(f"{{{NS}}}fonts")
+            base = self.xfs[style] if 0 <= style < len(self.xfs) else self.xfs[0]
+            font_id = int(base.get("fontId", "0"))
+            if fonts is None or not 0 <= font_id < len(fonts):
+                return style
+            font = copy.deepcopy(fonts[font_id])
+            b = font.find(f"{{{NS}}}b")
+            if b is None:
+                b = etree.SubElement(font, f"{{{NS}}}b")
+                font.insert(0, b)
+            b.attrib.pop("val", None)                     # val="0" would mean not bold
+            xf = copy.deepcopy(base)
+            xf.set("fontId", str(self._reuse(fonts, font)))
+            xf.set("applyFont", "1")
+            self._bold[style] = self._reuse(self.xfs, xf)
+        return self._bold[style]
+
+    def _reuse(self, parent: etree._Element, element: etree._Element) -> int:
+        """The index of a child of `parent` identical to `element`, which is appended if there
+        is none: a sheet rewritten every few minutes must not grow styles.xml each time."""
+        key = _shape(element)
+        for i, child in enumerate(parent):
+            if _shape(child) == key:
+                return i
+        parent.append(element)
+        parent.set("count", str(len(parent)))
+        self.dirty = True
+        return len(parent) - 1
 
     def bytes(self) -> bytes:
         return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _shape(element: etree._Element) -> tuple:
+    return (element.tag, tuple(sorted(element.attrib.items())),
+            tuple(_shape(child) for child in element))
 
 
 class _SheetXml:
@@ -337,6 +497,7 @@ class _SheetXml:
         self.dirty = False
         self._rows: dict[int, bytes] = {}          # row number -> its rewritten xml
         self._added: dict[int, bytes] = {}         # rows appended after the last one
+        self._cuts: list[tuple[int, int, bytes]] = []  # spans replaced by `replace_rows`
         self._spans: dict[int, tuple[int, int]] | None = None
         self._col_styles = self._column_styles()
 
@@ -377,19 +538,22 @@ class _SheetXml:
                 return style
         return 0
 
-    def _cell(self, ref: str, style: int, value: Any) -> bytes:
+    def _cell(self, ref: str, style: int, value: Any, p: str = "") -> bytes:
+        """One cell; `p` is the prefix the worksheet uses for its namespace ("x:"), if any."""
         s = f' s="{style}"' if style else ""
-        if value is None or value == "":
-            return f'<c r="{ref}"{s}/>'.encode()
+        if value is None or value == "" or (isinstance(value, float) and not math.isfinite(value)):
+            return f'<{p}c r="{ref}"{s}/>'.encode()         # NaN has no spreadsheet value
         if isinstance(value, bool):
-            return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'.encode()
-        if isinstance(value, datetime):
+            return f'<{p}c r="{ref}"{s} t="b"><{p}v>{int(value)}</{p}v></{p}c>'.encode()
+        if isinstance(value, (int, float)):
+            return f'<{p}c r="{ref}"{s}><{p}v>{value!r}</{p}v></{p}c>'.encode()
+        if isinstance(value, (datetime, date)):
             style = self.styles.dated(style)
             serial = to_serial(value, self.epoch)
-            return f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>'.encode()
+            return f'<{p}c r="{ref}" s="{style}"><{p}v>{serial!r}</{p}v></{p}c>'.encode()
         text = escape(ILLEGAL_XML.sub("", str(value)))
-        return (f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
-                .encode("utf-8"))
+        return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t xml:space="preserve">{text}'
+                f'</{p}t></{p}is></{p}c>').encode("utf-8")
 
     def set(self, row: int, col: int, value: Any) -> None:
         row_xml = self._row_xml(row)
@@ -416,9 +580,38 @@ class _SheetXml:
             self._added[last] = f'<row r="{last}">'.encode() + b"".join(cells) + b"</row>"
             self.dirty = True
 
+    def replace_rows(self, rows: Sequence[Sequence[Any]]) -> None:
+        """The whole cell grid becomes `rows`, row 1 in bold; the rest of the worksheet (views,
+        column widths, page setup) stays. For the program's own worksheets only."""
+        data = SHEET_DATA_RE.search(self.xml)
+        if data is None:
+            raise XlsxError("the worksheet has no cells to replace (a chart sheet?); nothing written")
+        p = (data.group(1) or b"").decode()
+        end = data.end() if data.group(2) else \
+            self.xml.index(f"</{p}sheetData>".encode(), data.end()) + len(f"</{p}sheetData>")
+        out, last_row, last_col = [], 0, 0
+        for r, values in enumerate(rows, start=1):
+            filled = [c for c, v in enumerate(values) if v is not None and v != ""]
+            if filled:
+                style = self.styles.bold(0) if r == 1 else 0
+                cells = b"".join(self._cell(f"{column_letter(c)}{r}", style, values[c], p)
+                                 for c in filled)
+                out.append(f'<{p}row r="{r}">'.encode() + cells + f"</{p}row>".encode())
+                last_row, last_col = r, max(last_col, filled[-1] + 1)
+        body = b"".join(out)
+        grid = f"<{p}sheetData>".encode() + body + f"</{p}sheetData>".encode() if body else \
+            f"<{p}sheetData/>".encode()
+        self._cuts = [(data.start(), end, grid)]
+        dimension = DIMENSION_TAG_RE.search(self.xml, 0, data.start())
+        if dimension:
+            ref = f"A1:{column_letter(last_col - 1)}{last_row}" if last_row + last_col > 2 else "A1"
+            tag = f'<{(dimension.group(1) or b"").decode()}dimension ref="{ref}"/>'
+            self._cuts.append((dimension.start(), dimension.end(), tag.encode()))
+        self.dirty = True
+
     def chunks(self) -> Iterator[bytes | memoryview]:
         """The edited XML as pieces: unchanged stretches are views of the original."""
-        cuts: list[tuple[int, int, bytes]] = []           # (start, end, replacement)
+        cuts: list[tuple[int, int, bytes]] = list(self._cuts)  # (start, end, replacement)
         if self._rows:
             index = self._index()
             cuts += [(*index[row], xml) for row, xml in self._rows.items()]

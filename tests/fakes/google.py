@@ -841,11 +841,19 @@ class _Spreadsheet:
         width = max((len(row.get("values", [])) for row in rows), default=0)
         if r0 + len(rows) > r1 or c0 + width > c1:
             raise _Bad(f"Attempting to write beyond the grid of {sheet.title!r}.")
-        self.check_editable(sheet, r0, r0 + len(rows), c0, c0 + width, user)
+        if "range" in body:  # the whole range is written: what the rows do not reach is cleared
+            self.check_editable(sheet, r0, r1, c0, c1, user)
+        else:
+            self.check_editable(sheet, r0, r0 + len(rows), c0, c0 + width, user)
         tree = parse_fields(body.get("fields") or "*")
         for i, row in enumerate(rows):
             for j, data in enumerate(row.get("values", [])):
                 self.set_cell_data(sheet.cell(r0 + i, c0 + j), data, tree)
+        if "range" in body:
+            for (r, c), cell in list(sheet.cells.items()):
+                if r0 <= r < r1 and c0 <= c < c1 and (
+                        r - r0 >= len(rows) or c - c0 >= len(rows[r - r0].get("values", []))):
+                    self.set_cell_data(cell, {}, tree)
 
     def _rq_appendCells(self, body: dict, user: str) -> None:
         sheet, rows = self.sheet(body.get("sheetId", 0)), body.get("rows", [])
