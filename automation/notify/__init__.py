@@ -1,0 +1,1 @@
+"""Notifications: telling officials, staff and the administrator what needs them."""
