@@ -1,10 +1,11 @@
-"""Command line (SPEC section 5): init, once, run, check, demo."""
+"""Command line (SPEC section 5): init, once, run, check, demo, report."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import logging.handlers
+import os
 import signal
 import sys
 import time
@@ -15,10 +16,13 @@ import schedule
 from filelock import FileLock, Timeout
 
 from automation import config as config_module
+from automation import health
 from automation.config import Config, ConfigError
 from automation.core.entry import HeaderError, locate_headers
-from automation.cycle import Cycle, CycleReport
+from automation.cycle import CycleReport
+from automation.notify.channels import channels_from
 from automation.ports import AdapterError
+from automation.service import Service
 from automation.workspace import open_store, open_workspace, rules_of
 
 log = logging.getLogger("automation")
@@ -71,11 +75,7 @@ def _print_report(report: CycleReport, dry_run: bool) -> None:
 def cmd_once(cfg: Config, args: argparse.Namespace) -> int:
     try:
         with _lock(cfg):
-            ws = open_workspace(cfg)
-            try:
-                report = Cycle(ws, _now(), dry_run=args.dry_run).run()
-            finally:
-                ws.close()
+            report = Service(cfg).tick(_now(), dry_run=args.dry_run)
     except Timeout:
         print(f"Another instance is already running for state folder {cfg.state_dir}.",
               file=sys.stderr)
@@ -103,16 +103,13 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, on_signal)
     try:
         with _lock(cfg):
+            service = Service(cfg, heartbeat=True)
 
             def cycle() -> None:
                 # Adapters are opened afresh each cycle: what they look up once (WordPress
                 # categories, the agenda's last read) is never older than one cycle.
                 try:
-                    ws = open_workspace(cfg)
-                    try:
-                        report = Cycle(ws, _now(), stop=lambda: stopping).run()
-                    finally:
-                        ws.close()
+                    report = service.tick(_now(), stop=lambda: stopping)
                     if not report.idle:
                         log.info("cycle: %d rows, %d changed", report.rows, len(report.changed))
                 except (HeaderError, AdapterError) as err:
@@ -153,8 +150,15 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
         try:
             problems += ws.media.check()
             problems += ws.publisher.check()
+            heartbeat = health.stale(ws.ledger, cfg, _now())
+            if heartbeat:
+                problems.append(heartbeat)
         finally:
             ws.close()
+    channels, channel_problems = channels_from(cfg.notify, os.environ)
+    problems += channel_problems
+    for channel in channels.values():
+        problems += channel.check()
     print(f"Configuration {cfg.source}: OK")
     if cfg.agenda.backend == "google" or cfg.media.backend == "drive":
         from automation.google_api import service_account_email
@@ -169,6 +173,8 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
     print(f"Agenda {cfg.agenda.path}: reachable, headers right")
     print(f"Media folder {cfg.media.base_dir}: readable")
     print(f"Website ({cfg.website.backend}) {website}: reachable, may publish")
+    if channels:
+        print(f"Notifications ({', '.join(sorted(channels))}): reachable")
     print("All well.")
     return EXIT_OK
 
@@ -206,6 +212,33 @@ def cmd_init(cfg: Config, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(cfg: Config, args: argparse.Namespace) -> int:
+    from automation.report import make_report, parse_month
+
+    try:
+        year, month = parse_month(args.month)
+    except ValueError as err:
+        print(str(err), file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        result = make_report(cfg, year, month, _now())
+    except HeaderError as err:
+        print(f"The recap could not be made: agenda header problem: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    except (AdapterError, OSError) as err:
+        print(f"The recap could not be made: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    also = "" if result.sheet_error else " and to worksheet 'Rekap' in the agenda"
+    print(f"Recap of {year:04d}-{month:02d} written to {result.path}{also}")
+    for line in result.summary():
+        print(line)
+    if result.sheet_error:
+        print(f"Worksheet 'Rekap' in the agenda could not be updated: {result.sheet_error}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from automation.demo import run_demo
 
@@ -226,10 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="preflight of everything the configuration names")
     demo = sub.add_parser("demo", help="create a self-contained demo workspace and run one cycle")
     demo.add_argument("dir", nargs="?", default="demo", help="folder to create (default: demo)")
+    report = sub.add_parser("report", help="monthly recap: reports/rekap-YYYY-MM.xlsx and "
+                            "worksheet 'Rekap' in the agenda")
+    report.add_argument("--month", required=True, metavar="YYYY-MM", help="e.g. 2026-11")
     return parser
 
 
-COMMANDS = {"init": cmd_init, "once": cmd_once, "run": cmd_run, "check": cmd_check}
+COMMANDS = {"init": cmd_init, "once": cmd_once, "run": cmd_run, "check": cmd_check,
+            "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from automation.core.calendar import DAYS
+from automation.core.notices import ADMIN, KASI, PETUGAS, OfficeHours, role_of
 from automation.core.numbering import FormatError, check_format
 from automation.core.ticks import DEFAULT_TICK_WORDS
 
@@ -98,15 +99,8 @@ class EmailConfig:
 
 # Who can be told: the approval columns' officials by the word after "Paraf" (kadis, kabid),
 # the Kasi (archive), the petugas (all, or per name in [notify.petugas]) and the admin.
-FIXED_ROLES = ("kasi", "petugas", "admin")
+FIXED_ROLES = (KASI, PETUGAS, ADMIN)
 CHANNELS = ("telegram", "wa", "email")
-
-
-def role_of(approval_column: str) -> str:
-    """`Paraf Kadis` -> `kadis`: the [notify.recipients] key of that column's official."""
-    words = approval_column.split()
-    return (words[-1] if len(words) > 1 and words[0].casefold() == "paraf"
-            else approval_column).casefold()
 
 
 @dataclass(frozen=True)
@@ -125,9 +119,9 @@ class NotifyConfig:
     petugas: dict[str, tuple[str, ...]] = field(default_factory=dict)   # Petugas Penerima name ->
 
     @property
-    def hours(self) -> tuple[tuple[int, int], tuple[int, int]]:
+    def hours(self) -> OfficeHours:
         start, end = self.office_hours.split("-")
-        return _clock(start), _clock(end)
+        return OfficeHours(_clock(start), _clock(end), self.office_days)
 
     def channels_used(self) -> set[str]:
         return {a.split(":", 1)[0] for group in (*self.recipients.values(), *self.petugas.values())

@@ -20,8 +20,12 @@ from automation.core.entry import (
     post_slug, read_rows, same_value, separate_copies, split_links,
 )
 from automation.core.numbering import archive_place, number_pattern, read_number
-from automation.core.workflow import Action, Decision, Memory, Published, decide, first_event_key
+from automation.core import notices
+from automation.core.workflow import (
+    Action, Decision, Memory, Published, decide, first_event_key, overdue,
+)
 from automation.media.documents import text_to_html
+from automation.notify.outbox import queue, sheet_link
 from automation.ports import AdapterError, HistoryRow, MediaCheck, Post, PostRef, RowWrite
 from automation.workspace import Workspace
 
@@ -100,7 +104,10 @@ class Cycle:
         self._hold = ""                            # why approvals cannot be trusted (rule 7)
         self._postponed = 0                        # rows whose media could not be reached
         self._deferred = 0                         # new rows to publish once their ID is saved
-
+        self._deadline: datetime | None = None     # when the next wait outlasts the standard
+        notify = self.cfg.notify
+        self._notify = notify if (notify.recipients or notify.petugas) and not dry_run else None
+        self._sheet_link = sheet_link(self.cfg)
     # -- the cycle ---------------------------------------------------------------------------
     def run(self) -> CycleReport:
         if self._idle():
@@ -118,8 +125,7 @@ class Cycle:
         in_sheet = {e.entry_id for e in entries if e.entry_id}
         self._content_cache = self.ledger.content_cache()
         self._hold = self.ws.store.approval_trust()
-        if self._hold:
-            log.error("approvals cannot be trusted, publishing nothing this cycle: %s", self._hold)
+        self._watch_hold()
         rows = []
         for entry in entries:
             try:
@@ -147,12 +153,33 @@ class Cycle:
             self._write_back(writes, report)
         return report
 
+    def _watch_hold(self) -> None:
+        """Rule 7: while approvals cannot be trusted the administrator is told, once."""
+        since = self.ledger.meta("hold_since")
+        if not self._hold:
+            if since and not self.dry_run:
+                self.ledger.set_meta("hold_since", None)
+            return
+        log.error("approvals cannot be trusted, publishing nothing this cycle: %s", self._hold)
+        if self.dry_run:
+            return
+        if since is None:
+            since = self.now.isoformat()
+            self.ledger.set_meta("hold_since", since)
+        if self._notify:
+            queue(self.ledger, self._notify, "", [notices.for_admin(
+                "Paraf tidak dapat dipercaya: tidak ada yang ditayangkan",
+                f"{self._hold}\nPerbaiki proteksi kolom paraf (jalankan 'init' lalu 'check').",
+                f"proteksi:{since}")], "", self.now)
+
     def _idle(self) -> bool:
         """Nothing to do when the agenda is as we left it and nothing waits (no read at all)."""
         version = self.ws.store.version()
         last_full = self.ledger.meta("last_full_read")
+        deadline = self.ledger.meta("next_deadline")
         return not (self.dry_run or version is None
                     or version != self.ledger.meta("agenda_version")
+                    or (deadline is not None and self.now >= datetime.fromisoformat(deadline))
                     or self.ledger.meta("retry_pending") or self.ledger.unwritten_events()
                     or not last_full
                     or self.now - datetime.fromisoformat(last_full) >= FULL_READ_EVERY)
@@ -209,6 +236,8 @@ class Cycle:
         self.ledger.set_meta("agenda_version", None if result.missed or report.interrupted
                              else result.version)
         self.ledger.set_meta("last_full_read", self.now.isoformat())
+        # A wait outlasting the standard changes the row's note: the cycle must not idle then.
+        self.ledger.set_meta("next_deadline", self._deadline.isoformat() if self._deadline else None)
         # A failed, held or postponed row is retried next cycle even if the agenda is unchanged.
         self.ledger.set_meta("retry_pending",
                              "1" if self._failures or self._hold or self._postponed
@@ -236,7 +265,7 @@ class Cycle:
             # About to publish: the post needs the files and the body, freshly read.
             resolved = self._resolve(entry)
             decision = decide(entry, memory, resolved.content, self.now, self.ws.rules, self._hold)
-        self._remember(entry.entry_id, remembered, decision)
+        self._remember(entry, remembered, decision)
         return _Planned(entry, match, id_in_sheet, resolved, decision)
 
     def _unchanged_content(self, entry: Entry) -> Content | None:
@@ -271,8 +300,12 @@ class Cycle:
             after = self._act(entry, decision, planned.resolved)
             decision = decide(entry, after, planned.resolved.content, self.now, self.ws.rules,
                               self._hold)
-            self._remember(entry.entry_id, after, decision)
+            self._remember(entry, after, decision)
 
+        if decision.memory.waiting_since and not overdue(decision.memory, self.now, self.ws.rules):
+            due = decision.memory.waiting_since + timedelta(minutes=self.ws.rules.step_minutes,
+                                                            seconds=1)
+            self._deadline = min(self._deadline or due, due)
         if decision.memory.clearing:
             self._clearing[entry.entry_id] = decision.memory
         if decision.memory.publish_error:
@@ -295,9 +328,21 @@ class Cycle:
                      before or "(new)", decision.status, f" [{action.value}]" if action else "")
         return write, summary
 
-    def _remember(self, entry_id: str, before: Memory, decision: Decision) -> None:
-        if not self.dry_run and (decision.memory != before or decision.events):
-            self.ledger.remember(entry_id, decision.memory, decision.events, self.now)
+    def _remember(self, entry: Entry, before: Memory, decision: Decision) -> None:
+        """Save what the decision changed, and queue the notices it gives rise to with it."""
+        if self.dry_run:
+            return
+        told = notices.for_row(entry, decision, self.now, self.ws.rules, self.cfg.notify.hours,
+                               self._sheet_link) if self._notify else []
+        changed = decision.memory != before or decision.events
+        if not (changed or told):
+            return
+        with self.ledger.transaction():
+            if changed:
+                self.ledger.remember(entry.entry_id, decision.memory, decision.events, self.now)
+            if told:
+                queue(self.ledger, self._notify, entry.entry_id, told, entry.text(S.RECEIVER),
+                      self.now)
 
     def _sheet_value(self, value: Any) -> Any:
         """Times go to the sheet as its own date-times, in the office time zone."""

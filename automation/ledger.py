@@ -36,6 +36,12 @@ CREATE TABLE IF NOT EXISTS pending_ids (signature TEXT PRIMARY KEY, entry_id TEX
 CREATE TABLE IF NOT EXISTS content_cache (entry_id TEXT PRIMARY KEY, key TEXT NOT NULL,
     stamp TEXT NOT NULL, fingerprint TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS notices (
+    entry_id TEXT NOT NULL, key TEXT NOT NULL, address TEXT NOT NULL, queued_at TEXT NOT NULL,
+    subject TEXT NOT NULL, text TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    next_try TEXT, sent_at TEXT, gave_up INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+    PRIMARY KEY (entry_id, key, address));
+CREATE INDEX IF NOT EXISTS notices_pending ON notices (sent_at) WHERE sent_at IS NULL;
 """
 
 _TIMES = ("first_seen", "first_published_at", "published_at", "archived_at", "waiting_since")
@@ -142,6 +148,38 @@ class Ledger:
                     "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, 1, 1)",
                     (entry_id, f"{row.event}#sheet{n}", row.at.isoformat() if isinstance(row.at, datetime)
                      else str(row.at), row.agenda_number, row.event, row.detail))
+
+    # -- the notification outbox ---------------------------------------------------------------
+    def queue_notices(self, entry_id: str, notices: Sequence[tuple[str, str, str, str]],
+                      at: datetime) -> None:
+        """(key, address, subject, text): queued once per row, key and address, ever."""
+        self.db.executemany(
+            "INSERT OR IGNORE INTO notices (entry_id, key, address, queued_at, subject, text) "
+            "VALUES (?, ?, ?, ?, ?, ?)", [(entry_id, *n[:2], at.isoformat(), *n[2:]) for n in notices])
+
+    def due_notices(self, now: datetime) -> list[tuple[int, str, str, str, int]]:
+        """(rowid, address, subject, text, attempts) of notices to send now, oldest first."""
+        return self.db.execute(
+            "SELECT rowid, address, subject, text, attempts FROM notices WHERE sent_at IS NULL "
+            "AND gave_up = 0 AND (next_try IS NULL OR next_try <= ?) ORDER BY queued_at, rowid",
+            (now.isoformat(),)).fetchall()
+
+    def notice_attempt(self, rowid: int) -> None:
+        self.db.execute("UPDATE notices SET attempts = attempts + 1 WHERE rowid = ?", (rowid,))
+
+    def notice_sent(self, rowid: int, at: datetime) -> None:
+        self.db.execute("UPDATE notices SET sent_at = ?, last_error = NULL WHERE rowid = ?",
+                        (at.isoformat(), rowid))
+
+    def notice_failed(self, rowid: int, error: str, next_try: datetime | None) -> None:
+        """Retried at `next_try`; never again when it is None (retrying cannot help)."""
+        self.db.execute("UPDATE notices SET last_error = ?, next_try = ?, gave_up = ? "
+                        "WHERE rowid = ?", (error, next_try.isoformat() if next_try else None,
+                                            int(next_try is None), rowid))
+
+    def notices_waiting(self) -> int:
+        return self.db.execute("SELECT count(*) FROM notices WHERE sent_at IS NULL AND "
+                               "gave_up = 0").fetchone()[0]
 
     # -- numbers -------------------------------------------------------------------------------
     def allocate(self, kind: str, year: int, floor: int = 0) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,17 @@ def test_the_example_config_loads_with_the_spec_defaults():
     assert cfg.approval.columns == ("Paraf Kadis", "Paraf Kabid")
     assert cfg.archive.klasifikasi == "400.14.5.6" and cfg.archive.unit == "DKISP"
     assert cfg.sla.step_minutes == 7 and cfg.media.max_file_mb == 200
+
+
+def test_notify_roles_follow_the_approval_columns(tmp_path):
+    cfg = config.load(write(tmp_path, "[approval]\ncolumns = ['Paraf Kadis', 'Paraf Sekdis']\n"
+                                      "[notify.recipients]\nsekdis = ['telegram:42']\n"
+                                      "[notify.petugas]\n'Rahmawati' = ['wa:0812']\n"))
+    assert cfg.notify.recipients == {"sekdis": ("telegram:42",)}
+    assert cfg.notify.channels_used() == {"telegram", "wa"}
+    friday, saturday = datetime(2026, 11, 27, 9, 0), datetime(2026, 11, 28, 9, 0)
+    assert cfg.notify.hours.open_at(friday) and not cfg.notify.hours.open_at(saturday)
+    assert not cfg.notify.hours.open_at(friday.replace(hour=16))
 
 
 def test_an_empty_file_means_all_defaults_and_paths_resolve_beside_it(tmp_path):
@@ -57,6 +69,18 @@ def test_an_empty_file_means_all_defaults_and_paths_resolve_beside_it(tmp_path):
     ("[agenda]\nbackend = 'google'", "'agenda.spreadsheet_id' is empty"),
     ("[website]\nbackend = 'wordpress'", "'website.url' is empty"),
     ("[sla]\nstep_minutes = -7", "'sla.step_minutes' must be greater than 0"),
+    ("[notify]\noffice_hours = '16:00-08:00'", "'notify.office_hours' must be two times of day"),
+    ("[notify]\noffice_hours = '8 pagi'", "'notify.office_hours' must be two times of day"),
+    ("[notify]\noffice_days = ['Monday']", "'notify.office_days' names unknown days"),
+    ("[notify.telegram]\ntoken = 'x'", "unknown key 'notify.telegram.token'"),
+    ("[notify.telegram]\nbot_token_env = '123:ABC-def'", "must be an environment variable name"),
+    ("[notify.email]\nsecurity = 'tls'", "'notify.email.security' must be one of"),
+    ("[notify.recipients]\nbos = ['wa:0812']", "names role 'bos'; use one of: admin, kabid, kadis"),
+    ("[notify.recipients]\nkadis = ['sms:0812']", "write channel:address with channel telegram"),
+    ("[notify.recipients]\nkadis = 'wa:0812'", "must list addresses in quotes"),
+    ("[notify.recipients]\nkasi = ['email:kasi']", "is not an e-mail address"),
+    ("[notify.recipients]\nkasi = ['email:kasi@x.go.id']", "'notify.email.host' or 'notify.email.sender'"),
+    ("[notify]\nrecipients = 'admin'", "'notify.recipients' must be a table"),
     ("timezone = ", "is not valid TOML"),
 ])
 def test_mistakes_are_refused_with_the_key_and_the_fix(tmp_path, text, words):

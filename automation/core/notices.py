@@ -1,0 +1,114 @@
+"""Who is told what, and when (pure): the SOP's people learn that a step waits for them.
+
+A notice has a key; with the row's ID and the recipient it is queued once in the ledger, so
+it is sent once, whatever restarts happen. Texts are for people: Bahasa Indonesia, with the
+title, `No. Agenda`, the step and where to look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from automation.core import schema as S
+from automation.core.calendar import DAYS, format_datetime
+from automation.core.entry import Entry, Rules
+from automation.core.workflow import (
+    EV_FAILED, EV_LIVE, EV_REJECTED, EV_UPDATED, EV_WITHDRAWN, STEP_DATA, STEP_FILING, Decision,
+    awaited, overdue, waiting,
+)
+
+# Roles besides the approval columns' officials (`role_of`).
+KASI, PETUGAS, ADMIN = "kasi", "petugas", "admin"
+TITLES = {"kadis": "Kepala Dinas", "kabid": "Kepala Bidang", KASI: "Kepala Seksi",
+          PETUGAS: "Petugas Penerima", ADMIN: "Administrator"}
+
+
+def role_of(approval_column: str) -> str:
+    """`Paraf Kadis` -> `kadis`: the [notify.recipients] key of that column's official."""
+    words = approval_column.split()
+    return (words[-1] if len(words) > 1 and words[0].casefold() == "paraf"
+            else approval_column).casefold()
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    start: tuple[int, int] = (8, 0)
+    end: tuple[int, int] = (16, 0)
+    days: tuple[str, ...] = DAYS[:5]
+
+    def open_at(self, now: datetime) -> bool:
+        return (DAYS[now.weekday()] in self.days
+                and self.start <= (now.hour, now.minute) < self.end)
+
+
+@dataclass(frozen=True)
+class Notice:
+    key: str                             # unique per row: the notice is queued once
+    roles: tuple[str, ...]
+    subject: str
+    text: str
+
+
+def _step_role(step: str) -> str:
+    if step == STEP_DATA:
+        return PETUGAS
+    if step == STEP_FILING:
+        return KASI
+    return role_of(step)
+
+
+def for_row(entry: Entry, decision: Decision, now: datetime, rules: Rules, hours: OfficeHours,
+            sheet_link: str) -> list[Notice]:
+    """The notices one decision about a row gives rise to (`now` in the office time zone)."""
+    mem = decision.memory
+    title = entry.title or "(tanpa judul)"
+    head = f"Judul: {title}\nNo. Agenda: {mem.agenda_number or '-'}"
+    look = f"\nBuka Buku Agenda: {sheet_link}" if sheet_link else "\nSilakan buka Buku Agenda."
+    notices: list[Notice] = []
+    step = mem.waiting_step.rsplit("#", 1)[0]
+
+    # A paraf is awaited: its official is told once per approval round.
+    if decision.action is None and step in rules.approval_columns \
+            and decision.status == waiting(step):
+        notices.append(Notice(
+            f"menunggu:{mem.waiting_step}", (role_of(step),), f"Menunggu {step}: {title}",
+            f"Berita menunggu {step} Anda (standar {rules.step_minutes} menit).\n{head}{look}"))
+
+    for event in decision.events:
+        post = mem.post.url if mem.post else "-"
+        if event.name in (EV_LIVE, EV_UPDATED):
+            what = "tayang" if event.name == EV_LIVE else "diperbarui"
+            notices.append(Notice(
+                event.key, (PETUGAS, KASI), f"Berita {what}: {title}",
+                f"Berita {what} di website.\n{head}\nTautan: {post}\n"
+                f"Nomor Arsip: {mem.archive_number}\nLokasi Arsip: {mem.archive_location}\n"
+                "Kasi: mohon simpan naskah fisik di lokasi itu dan centang 'Arsip Fisik'."
+                + look))
+        elif event.name in (EV_REJECTED, EV_WITHDRAWN):
+            what = "ditolak" if event.name == EV_REJECTED else "ditarik dari website"
+            note = entry.text(S.LEADER_NOTE)
+            notices.append(Notice(
+                event.key, (PETUGAS,) + ((KASI,) if event.name == EV_WITHDRAWN else ()),
+                f"Berita {what}: {title}",
+                f"Berita {what}.\n{head}" + (f"\nCatatan Pimpinan: {note}" if note else "")
+                + look))
+        elif event.name == EV_FAILED:
+            notices.append(Notice(
+                event.key, (ADMIN,), f"Gagal tayang: {title}",
+                f"Berita sudah disetujui tetapi gagal ditayangkan.\n{head}\n"
+                f"Sebab: {event.detail}\nPeriksa log program di server." + look))
+
+    # One reminder per wait that outlasts the standard, sent in office hours only.
+    if step and overdue(mem, now, rules) and hours.open_at(now):
+        since = format_datetime(mem.waiting_since.astimezone(now.tzinfo))
+        notices.append(Notice(
+            f"pengingat:{mem.waiting_step}", (_step_role(step),), f"Pengingat: {title}",
+            f"Pengingat: berita menunggu {awaited(step)} sejak {since}, melewati standar "
+            f"{rules.step_minutes} menit.\n{head}{look}"))
+    return notices
+
+
+def for_admin(subject: str, text: str, key: str) -> Notice:
+    """A notice about the program itself (not a row), for the administrator."""
+    return Notice(key, (ADMIN,), subject, text)

@@ -1,0 +1,95 @@
+"""Delivering the queued notices (the ledger's outbox) through the configured channels.
+
+Publishing never waits for this: it runs after the cycle's write-back. A notice is marked
+sent right after its channel accepted it, so a restart sends what was not yet sent; only a
+process killed between the channel's answer and that mark can send one message twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Mapping, Sequence
+
+from automation.config import Config, NotifyConfig
+from automation.core.notices import PETUGAS, Notice
+from automation.ledger import Ledger
+from automation.notify.channels import Channel
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def sheet_link(cfg: Config) -> str:
+    """Where people open the agenda: the configured link, else the Google Sheet's address."""
+    if cfg.notify.sheet_url:
+        return cfg.notify.sheet_url
+    if cfg.agenda.backend == "google":
+        return f"https://docs.google.com/spreadsheets/d/{cfg.agenda.spreadsheet_id}/edit"
+    return ""
+
+
+def addresses(notify: NotifyConfig, roles: Sequence[str], receiver: str = "") -> list[str]:
+    """The configured addresses of `roles`; the petugas by name (`Petugas Penerima`) too."""
+    found: list[str] = []
+    named = {name.casefold(): a for name, a in notify.petugas.items()}
+    for role in roles:
+        if role == PETUGAS:
+            found += named.get(receiver.strip().casefold(), ())
+        found += notify.recipients.get(role, ())
+    return list(dict.fromkeys(found))
+
+
+def queue(ledger: Ledger, notify: NotifyConfig, entry_id: str, notices: Sequence[Notice],
+          receiver: str, at: datetime) -> None:
+    """Queue each notice once per recipient (also used inside a larger transaction)."""
+    ledger.queue_notices(entry_id, [(n.key, a, n.subject, n.text) for n in notices
+                                    for a in addresses(notify, n.roles, receiver)], at)
+
+
+@dataclass
+class Delivery:
+    sent: int = 0
+    failed: int = 0
+    waiting: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def deliver(ledger: Ledger, channels: Mapping[str, Channel], now: datetime,
+            stop: Callable[[], bool] = lambda: False) -> Delivery:
+    """Send what is due. A channel that fails is left alone until the next round, so one
+    unreachable service costs at most one timeout per round."""
+    now = now.astimezone(timezone.utc)
+    result = Delivery()
+    broken: set[str] = set()
+    for rowid, address, subject, text, attempts in ledger.due_notices(now):
+        if stop():
+            break
+        kind, _, target = address.partition(":")
+        channel = channels.get(kind)
+        if channel is None or kind in broken:
+            continue                      # misconfigured (reported by `check`) or down now
+        ledger.notice_attempt(rowid)
+        try:
+            channel.send(target, subject, text)
+        except Exception as err:  # a channel's failure, even a bug, never ends the cycle
+            retry = getattr(err, "retry", True)
+            asked = getattr(err, "retry_after", None)      # the service said when
+            wait = timedelta(seconds=asked) if asked else min(
+                MAX_BACKOFF, timedelta(minutes=2 ** min(attempts, 6)))
+            ledger.notice_failed(rowid, str(err), now + wait if retry else None)
+            log.warning("notice to %s failed (%s): %s", kind, "retried later" if retry
+                        else "given up", err)
+            result.failed += 1
+            result.errors.append(f"{kind}: {err}")
+            if retry:
+                broken.add(kind)
+            continue
+        ledger.notice_sent(rowid, now)
+        result.sent += 1
+    result.waiting = ledger.notices_waiting()
+    if result.sent:
+        log.info("notifications: %d sent, %d waiting", result.sent, result.waiting)
+    return result

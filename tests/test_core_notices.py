@@ -1,0 +1,171 @@
+"""Who is told what (pure): `automation.core.notices.for_row` over the SOP's moments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from automation.core import schema as S
+from automation.core.entry import Rules
+from automation.core.notices import OfficeHours, for_row, role_of
+from automation.core.ticks import DEFAULT_TICK_WORDS
+from tests.core_helpers import (
+    AGENDA, ARCHIVE_LOCATION, ARCHIVE_NUMBER, NEWS_TYPES, NOW, RULES, URL, Website, WITA,
+    complete_cells, fresh_memory, later, make_entry, run_cycle,
+)
+
+HOURS = OfficeHours()
+LINK = "https://docs.google.com/spreadsheets/d/abc/edit"
+TITLE = complete_cells()[S.TITLE]
+
+
+def told(cycle, entry, now=NOW, rules=RULES, hours=HOURS):
+    """(key, roles) of every notice of both decisions of a shell-like cycle."""
+    found = []
+    for decision in (cycle.first, cycle.final) if cycle.action else (cycle.final,):
+        found += for_row(entry, decision, now, rules, hours, LINK)
+    return found
+
+
+def test_role_of_an_approval_column():
+    assert role_of("Paraf Kadis") == "kadis"
+    assert role_of("paraf  Sekdis") == "sekdis"
+    assert role_of("Persetujuan") == "persetujuan"
+
+
+def test_a_complete_row_tells_the_first_official_and_says_where_to_look():
+    entry = make_entry()
+    (notice,) = told(run_cycle(entry, fresh_memory()), entry)
+    assert notice.roles == ("kadis",) and notice.key == "menunggu:Paraf Kadis#1"
+    assert notice.subject == f"Menunggu Paraf Kadis: {TITLE}"
+    for part in (TITLE, AGENDA, "Paraf Kadis", "standar 7 menit", LINK):
+        assert part in notice.text
+
+
+def test_after_the_kadis_ticks_the_kabid_is_told():
+    entry = make_entry()
+    first = run_cycle(entry, fresh_memory())
+    ticked = make_entry(kadis=True)
+    (notice,) = told(run_cycle(ticked, first.memory, now=later(3)), ticked, later(3))
+    assert notice.roles == ("kabid",) and notice.key == "menunggu:Paraf Kabid#1"
+
+
+def test_an_incomplete_row_tells_no_official():
+    entry = make_entry(complete_cells(**{S.TITLE: "Judul", S.SOURCE: None}))
+    cycle = run_cycle(entry, fresh_memory())
+    assert cycle.final.status == "Belum Lengkap"
+    assert told(cycle, entry) == []
+
+
+def test_a_row_approved_at_once_is_published_and_petugas_and_kasi_get_the_archive_place():
+    entry = make_entry(kadis=True, kabid=True)
+    cycle = run_cycle(entry, fresh_memory())
+    notices = told(cycle, entry)
+    assert [(n.key, n.roles) for n in notices] == [("Tayang#0", ("petugas", "kasi"))]
+    text = notices[0].text
+    for part in (URL, ARCHIVE_NUMBER, ARCHIVE_LOCATION, AGENDA, "Arsip Fisik"):
+        assert part in text
+
+
+def test_a_failed_publication_tells_the_administrator_with_the_cause():
+    entry = make_entry(kadis=True, kabid=True)
+    cycle = run_cycle(entry, fresh_memory(), site=Website(error="Server website tidak menjawab."))
+    notices = told(cycle, entry)
+    assert [n.roles for n in notices] == [("admin",)]
+    assert "Server website tidak menjawab." in notices[0].text
+
+
+def test_rejection_tells_the_petugas_with_the_leaders_note():
+    cells = complete_cells(**{S.LEADER_NOTE: "Tunggu konfirmasi BPBD"})
+    entry = make_entry(cells, ditolak=True)
+    (notice,) = told(run_cycle(entry, fresh_memory()), entry)
+    assert notice.roles == ("petugas",) and "Tunggu konfirmasi BPBD" in notice.text
+
+
+def test_withdrawal_tells_petugas_and_kasi():
+    entry = make_entry(kadis=True, kabid=True)
+    published = run_cycle(entry, fresh_memory()).memory
+    rejected = make_entry(kadis=True, kabid=True, ditolak=True)
+    cycle = run_cycle(rejected, published, now=later(5))
+    notices = told(cycle, rejected, later(5))
+    assert [(n.key.split("#")[0], n.roles) for n in notices] == [("Ditarik", ("petugas", "kasi"))]
+
+
+def test_a_new_approval_round_asks_again():
+    entry = make_entry(kadis=True)
+    first = run_cycle(entry, fresh_memory())
+    edited = make_entry(complete_cells(**{S.TITLE: "Judul Baru"}), kadis=True)
+    cycle = run_cycle(edited, first.memory, now=later(2))
+    assert cycle.final.status == "Menunggu Paraf Kadis"
+    keys = [n.key for n in told(cycle, edited, later(2))]
+    assert keys == ["menunggu:Paraf Kadis#2"]
+
+
+# ---- reminders: one per wait that outlasts the standard, in office hours only ---------------
+
+FRIDAY_MORNING = datetime(2026, 11, 27, 9, 0, tzinfo=WITA)       # 27 Nov 2026 is a Friday
+
+
+def waited(minutes, start=FRIDAY_MORNING, rules=RULES):
+    entry = make_entry()
+    first = run_cycle(entry, fresh_memory(), now=start)
+    now = start.replace(minute=0) + (later(minutes) - NOW)
+    return entry, run_cycle(entry, first.memory, now=now), now
+
+
+@pytest.mark.parametrize("minutes, reminded", [(7, False), (8, True), (60, True)])
+def test_a_reminder_comes_only_after_the_standard(minutes, reminded):
+    entry, cycle, now = waited(minutes)
+    notices = [n for n in told(cycle, entry, now) if n.key.startswith("pengingat:")]
+    assert bool(notices) == reminded
+    if reminded:
+        (n,) = notices
+        assert n.roles == ("kadis",) and n.key == "pengingat:Paraf Kadis#1"
+        assert "sejak 27 November 2026, 09:00 WITA" in n.text and "standar 7 menit" in n.text
+
+
+@pytest.mark.parametrize("start, reminded", [
+    (datetime(2026, 11, 27, 15, 50, tzinfo=WITA), False),   # due 15:58 but checked at 16:05
+    (datetime(2026, 11, 28, 9, 0, tzinfo=WITA), False),     # Saturday
+    (datetime(2026, 11, 30, 7, 0, tzinfo=WITA), True),      # Monday: due 07:08, checked 08:00
+])
+def test_reminders_wait_for_office_hours(start, reminded):
+    entry = make_entry()
+    first = run_cycle(entry, fresh_memory(), now=start)
+    now = start.replace(hour=16, minute=5) if start.hour == 15 else (
+        start.replace(hour=8) if start.hour == 7 else start.replace(minute=30))
+    notices = [n for n in told(run_cycle(entry, first.memory, now=now), entry, now)
+               if n.key.startswith("pengingat:")]
+    assert bool(notices) == reminded
+
+
+def test_the_kasi_is_reminded_to_file_the_paper_and_the_petugas_to_complete_a_row():
+    entry = make_entry(kadis=True, kabid=True)
+    published = run_cycle(entry, fresh_memory(), now=FRIDAY_MORNING).memory
+    now = FRIDAY_MORNING.replace(minute=30)
+    notices = told(run_cycle(entry, published, now=now), entry, now)
+    assert [(n.key, n.roles) for n in notices] == [("pengingat:Arsip Fisik#1", ("kasi",))]
+    assert "naskah fisik diarsipkan Kasi" in notices[0].text
+
+    incomplete = make_entry(complete_cells(**{S.SOURCE: None}))
+    memory = run_cycle(incomplete, fresh_memory(), now=FRIDAY_MORNING).memory
+    notices = told(run_cycle(incomplete, memory, now=now), incomplete, now)
+    assert [(n.key, n.roles) for n in notices] == [("pengingat:Belum Lengkap#1", ("petugas",))]
+
+
+def test_a_third_official_column_has_its_own_role():
+    rules = Rules(("Paraf Kadis", "Paraf Kabid", "Paraf Sekdis"), NEWS_TYPES, DEFAULT_TICK_WORDS)
+    entry = make_entry(rules=rules, kadis=True, kabid=True)
+    (notice,) = told(run_cycle(entry, fresh_memory(), rules=rules), entry, rules=rules)
+    assert notice.roles == ("sekdis",)
+
+
+def test_the_step_a_row_waits_at_keeps_its_start_across_cycles():
+    entry = make_entry()
+    first = run_cycle(entry, fresh_memory())
+    again = run_cycle(entry, first.memory, now=later(5))
+    assert again.memory.waiting_since == first.memory.waiting_since == NOW
+    ticked = make_entry(kadis=True)
+    moved = run_cycle(ticked, again.memory, now=later(6))
+    assert moved.memory.waiting_step == "Paraf Kabid#1" and moved.memory.waiting_since == later(6)
