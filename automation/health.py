@@ -76,7 +76,7 @@ def status_rows(ledger: Ledger, cfg: Config, now: datetime) -> list[list[Any]]:
         value = _time(ledger, key)
         return value.astimezone(cfg.tz).replace(tzinfo=None, microsecond=0) if value else "-"
 
-    stale_after = max(cfg.notify.heartbeat_minutes * 2, 15)
+    stale_after = cfg.notify.heartbeat_minutes + 5      # as `check` judges it
     return [
         ["Status Program Buku Agenda", ""],
         ["Siklus terakhir berhasil", local("last_success")],

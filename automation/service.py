@@ -53,10 +53,11 @@ class Service:
             ws.close()
 
     def show_health(self, ws, now: datetime) -> None:
-        """The `Status Program` worksheet; a failure here is logged, never fatal."""
+        """The `Status Program` worksheet; a failure here is logged, never fatal, and never
+        hides what happened to the cycle."""
         try:
             ws.store.put_sheet(health.STATUS_SHEET, health.status_rows(ws.ledger, self.cfg, now))
-        except AdapterError as err:
+        except Exception as err:
             log.warning("could not update the '%s' worksheet: %s", health.STATUS_SHEET, err)
             return
         health.mark_heartbeat(ws.ledger, now)

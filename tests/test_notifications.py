@@ -158,6 +158,23 @@ def test_the_administrator_is_told_when_cycles_keep_failing(tmp_path, stand_ins)
     assert "python main.py check" in told.text
 
 
+def test_untrusted_paraf_columns_tell_the_administrator_once(tmp_path, stand_ins):
+    from tests.test_cycle import UntrustedApprovals
+
+    office = make_office(tmp_path, stand_ins, [approved("Jembatan"), row("Rapat")])
+    office.cycle(NOW, store=UntrustedApprovals)
+    office.cycle(NOW + timedelta(minutes=1), store=UntrustedApprovals)
+    office.tick(2)                        # trusted again: published, and the notice delivered
+    assert office.by_title("Jembatan")[S.STATUS] == "Tayang"
+    admin = [m.text for m in office.tg.messages if m.chat_id == ADMIN]
+    assert len(admin) == 1 and "dapat diubah siapa saja" in admin[0]
+    assert "'init' lalu 'check'" in admin[0]
+    office.edit("Rapat", **{S.PARAF_KADIS: True})
+    office.cycle(NOW + timedelta(minutes=3), store=UntrustedApprovals)     # a new episode
+    office.tick(4)
+    assert len([m for m in office.tg.messages if m.chat_id == ADMIN]) == 2
+
+
 def test_the_heartbeat_shows_in_the_agenda(tmp_path, stand_ins):
     office = make_office(tmp_path, stand_ins, [row("Rapat Koordinasi")])
     office.tick(heartbeat=True)
@@ -202,6 +219,7 @@ def test_check_names_each_misconfigured_channel_and_a_stale_heartbeat(tmp_path, 
     ledger = Ledger(office.cfg.state_dir / "ledger.sqlite3")
     ledger.set_meta("last_success", (NOW - timedelta(hours=3)).isoformat())
     ledger.close()
+    office.smtp.stop()                    # the mail server is down
     env = {"TELEGRAM_BOT_TOKEN": "", "FONNTE_TOKEN": "wrong-token"}
     runs = Runs(office.folder, env)
     done = runs._run("check", str(Path(__file__).parent.parent / "main.py"), "--config",
@@ -210,6 +228,7 @@ def test_check_names_each_misconfigured_channel_and_a_stale_heartbeat(tmp_path, 
     out = done.stdout
     assert "TELEGRAM_BOT_TOKEN" in out and "@BotFather" in out
     assert "Fonnte" in out and "token" in out.lower()
+    assert f"127.0.0.1:{office.smtp.port}" in out or "SMTP" in out
     assert "stale heartbeat" in out and "main.py run" in out
 
 

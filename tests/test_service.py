@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from automation.core import schema as S
-from tests.agenda_workspace import Agenda, approved
+from tests.agenda_workspace import Agenda, approved, config_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,3 +70,29 @@ def test_sigterm_in_the_middle_of_a_cycle_loses_nothing_and_leaves_nothing_half_
     assert numbers == list(range(1, 41))
     history = Counter((h[S.ENTRY_ID], h["Peristiwa"]) for h in office.history())
     assert all(history[(r[S.ENTRY_ID], "Tayang")] == 1 for r in rows)
+
+
+def test_a_cycle_that_cannot_run_never_ends_the_service(tmp_path):
+    office = Agenda(tmp_path / "office", [approved("Jembatan")],
+                    config="poll_interval_seconds = 1\n" + config_text())
+    good = office.path.read_bytes()
+    office.path.write_bytes(b"this is not a workbook")        # someone saved garbage
+    runner = start_run(office.folder)
+    try:
+        log = office.cfg.state_dir / "logs" / "agenda.log"
+        deadline = time.monotonic() + 60
+        while "cycle could not run" not in (log.read_text() if log.exists() else ""):
+            assert time.monotonic() < deadline and runner.poll() is None
+            time.sleep(0.1)
+        office.path.write_bytes(good)                          # and puts it right again
+        while office.rows()[0][S.STATUS] != "Tayang":
+            assert time.monotonic() < deadline + 60 and runner.poll() is None
+            time.sleep(0.2)
+    finally:
+        runner.send_signal(signal.SIGTERM)
+        _, err = runner.communicate(timeout=60)
+    assert runner.returncode == 0, err
+    sheet = {r[0]: r[1] for r in office._book()["Status Program"].iter_rows(values_only=True)}
+    # What went wrong stays visible in the sheet for whoever looks, with the fix.
+    assert "cannot be read as .xlsx" in sheet["Kesalahan terakhir"]
+    assert "restore it from" in sheet["Kesalahan terakhir"]

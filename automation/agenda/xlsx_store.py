@@ -118,7 +118,9 @@ class XlsxAgenda:
         except XlsxError:
             raise
         except Exception as err:  # calamine raises its own types for broken files
-            raise XlsxError(f"agenda file {self.path} cannot be read as .xlsx: {err}") from err
+            raise XlsxError(f"agenda file {self.path} cannot be read as .xlsx ({err}); restore "
+                            f"it from {self.backup_dir} or save it again as .xlsx",
+                            "Berkas Buku Agenda rusak atau bukan .xlsx.") from err
         self._last_read = (version, grid)      # reused by `write` if the file is unchanged
         header = grid[0] if grid else []
         return Sheet(header=header, rows=grid[1:], version=version)
@@ -170,7 +172,12 @@ class XlsxAgenda:
         meanwhile. Returns the patch and the file's version afterwards."""
         for _ in range(3):
             data, version = self._load()
-            done = patch(data, version)
+            try:
+                done = patch(data, version)
+            except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as err:
+                raise XlsxError(f"agenda file {self.path} cannot be read as .xlsx ({err}); "
+                                f"restore it from {self.backup_dir} or save it again as .xlsx",
+                                "Berkas Buku Agenda rusak atau bukan .xlsx.") from err
             if not done.changed:
                 return done, version
             if self._replace(data, done, version):
