@@ -124,6 +124,10 @@ class Ledger:
         return [(eid, key, HistoryRow(datetime.fromisoformat(at), eid, number, name, detail))
                 for eid, key, at, number, name, detail in rows]
 
+    def all_events(self) -> list[tuple[str, str, str, str]]:
+        """(entry ID, time as stored, No. Agenda, event) of every event ever recorded."""
+        return self.db.execute("SELECT entry_id, at, agenda_number, name FROM events").fetchall()
+
     def mark_attempted(self, keys: Sequence[tuple[str, str]]) -> bool:
         """Note that these events are being written; True if any was tried before.
 

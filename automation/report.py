@@ -135,8 +135,7 @@ def _ledger_events(cfg: Config) -> list[tuple[str, datetime, str, str]]:
         return []
     ledger = Ledger(path)
     try:
-        # The ledger has no reader for all its events: the cycle only ever needs the unwritten.
-        found = ledger.db.execute("SELECT entry_id, at, agenda_number, name FROM events").fetchall()
+        found = ledger.all_events()
     finally:
         ledger.close()
     out = []
