@@ -332,17 +332,17 @@ class Cycle:
         """Save what the decision changed, and queue the notices it gives rise to with it."""
         if self.dry_run:
             return
-        told = notices.for_row(entry, decision, self.now, self.ws.rules, self.cfg.notify.hours,
-                               self._sheet_link) if self._notify else []
-        changed = decision.memory != before or decision.events
-        if not (changed or told):
+        memory, told = decision.memory, []
+        if self._notify:
+            told = notices.for_row(entry, decision, self.now, self.ws.rules,
+                                   self.cfg.notify.hours, self._sheet_link)
+            memory = notices.after_notices(memory, told)
+        if memory == before and not decision.events and not told:
             return
         with self.ledger.transaction():
-            if changed:
-                self.ledger.remember(entry.entry_id, decision.memory, decision.events, self.now)
-            if told:
-                queue(self.ledger, self._notify, entry.entry_id, told, entry.text(S.RECEIVER),
-                      self.now)
+            self.ledger.remember(entry.entry_id, memory, decision.events, self.now)
+            queue(self.ledger, self._notify, entry.entry_id, told, entry.text(S.RECEIVER),
+                  self.now)
 
     def _sheet_value(self, value: Any) -> Any:
         """Times go to the sheet as its own date-times, in the office time zone."""

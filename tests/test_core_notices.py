@@ -8,7 +8,7 @@ import pytest
 
 from automation.core import schema as S
 from automation.core.entry import Rules
-from automation.core.notices import OfficeHours, for_row, role_of
+from automation.core.notices import OfficeHours, after_notices, for_row, role_of
 from automation.core.ticks import DEFAULT_TICK_WORDS
 from tests.core_helpers import (
     AGENDA, ARCHIVE_LOCATION, ARCHIVE_NUMBER, NEWS_TYPES, NOW, RULES, URL, Website, WITA,
@@ -169,3 +169,21 @@ def test_the_step_a_row_waits_at_keeps_its_start_across_cycles():
     ticked = make_entry(kadis=True)
     moved = run_cycle(ticked, again.memory, now=later(6))
     assert moved.memory.waiting_step == "Paraf Kabid#1" and moved.memory.waiting_since == later(6)
+
+
+def test_each_notice_is_given_once_so_unchanged_rows_cost_nothing():
+    entry = make_entry()
+    first = run_cycle(entry, fresh_memory(), now=FRIDAY_MORNING)
+    assert [n.key for n in told(first, entry, FRIDAY_MORNING)] == ["menunggu:Paraf Kadis#1"]
+    later_on = FRIDAY_MORNING.replace(minute=3)
+    assert told(run_cycle(entry, first.memory, now=later_on), entry, later_on) == []
+
+    overdue_at = FRIDAY_MORNING.replace(minute=30)
+    cycle = run_cycle(entry, first.memory, now=overdue_at)
+    reminders = told(cycle, entry, overdue_at)
+    assert [n.key for n in reminders] == ["pengingat:Paraf Kadis#1"]
+    memory = after_notices(cycle.memory, reminders)
+    assert memory.reminded == "Paraf Kadis#1"
+    again = FRIDAY_MORNING.replace(minute=45)
+    assert told(run_cycle(entry, memory, now=again), entry, again) == []
+    assert after_notices(cycle.memory, []) == cycle.memory

@@ -7,7 +7,7 @@ title, `No. Agenda`, the step and where to look.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from automation.core import schema as S
@@ -15,8 +15,10 @@ from automation.core.calendar import DAYS, format_datetime
 from automation.core.entry import Entry, Rules
 from automation.core.workflow import (
     EV_FAILED, EV_LIVE, EV_REJECTED, EV_UPDATED, EV_WITHDRAWN, STEP_DATA, STEP_FILING, Decision,
-    awaited, overdue, waiting,
+    Memory, awaited, overdue, waiting,
 )
+
+REMINDER = "pengingat:"
 
 # Roles besides the approval columns' officials (`role_of`).
 KASI, PETUGAS, ADMIN = "kasi", "petugas", "admin"
@@ -60,7 +62,10 @@ def _step_role(step: str) -> str:
 
 def for_row(entry: Entry, decision: Decision, now: datetime, rules: Rules, hours: OfficeHours,
             sheet_link: str) -> list[Notice]:
-    """The notices one decision about a row gives rise to (`now` in the office time zone)."""
+    """The notices one decision about a row gives rise to (`now` in the office time zone).
+
+    Each is given once: a wait is announced in the cycle it begins, and reminded of once
+    (`Memory.reminded`, see `after_notices`), so unchanged rows cost nothing."""
     mem = decision.memory
     title = entry.title or "(tanpa judul)"
     head = f"Judul: {title}\nNo. Agenda: {mem.agenda_number or '-'}"
@@ -68,9 +73,9 @@ def for_row(entry: Entry, decision: Decision, now: datetime, rules: Rules, hours
     notices: list[Notice] = []
     step = mem.waiting_step.rsplit("#", 1)[0]
 
-    # A paraf is awaited: its official is told once per approval round.
+    # A paraf is awaited: its official is told once per approval round, when the wait begins.
     if decision.action is None and step in rules.approval_columns \
-            and decision.status == waiting(step):
+            and decision.status == waiting(step) and mem.waiting_since == now:
         notices.append(Notice(
             f"menunggu:{mem.waiting_step}", (role_of(step),), f"Menunggu {step}: {title}",
             f"Berita menunggu {step} Anda (standar {rules.step_minutes} menit).\n{head}{look}"))
@@ -100,13 +105,21 @@ def for_row(entry: Entry, decision: Decision, now: datetime, rules: Rules, hours
                 f"Sebab: {event.detail}\nPeriksa log program di server." + look))
 
     # One reminder per wait that outlasts the standard, sent in office hours only.
-    if step and overdue(mem, now, rules) and hours.open_at(now):
+    if step and mem.reminded != mem.waiting_step and overdue(mem, now, rules) \
+            and hours.open_at(now):
         since = format_datetime(mem.waiting_since.astimezone(now.tzinfo))
         notices.append(Notice(
-            f"pengingat:{mem.waiting_step}", (_step_role(step),), f"Pengingat: {title}",
+            f"{REMINDER}{mem.waiting_step}", (_step_role(step),), f"Pengingat: {title}",
             f"Pengingat: berita menunggu {awaited(step)} sejak {since}, melewati standar "
             f"{rules.step_minutes} menit.\n{head}{look}"))
     return notices
+
+
+def after_notices(memory: Memory, notices: list[Notice]) -> Memory:
+    """The memory once `notices` are queued: a wait is reminded of only once."""
+    if any(n.key.startswith(REMINDER) for n in notices):
+        return replace(memory, reminded=memory.waiting_step)
+    return memory
 
 
 def for_admin(subject: str, text: str, key: str) -> Notice:

@@ -94,6 +94,7 @@ class Memory:
     events: frozenset[str] = frozenset()  # keys of events already recorded
     waiting_step: str = ""               # the SOP step the row waits at (see `waiting_step`)
     waiting_since: datetime | None = None
+    reminded: str = ""                   # the `waiting_step` whose reminder is queued
 
 
 @dataclass(frozen=True)
