@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -139,16 +140,17 @@ class Cycle:
 
         report = CycleReport(rows=len(entries), deferred=self._deferred)
         writes = []
-        for planned in rows:
-            if self.stop():
-                log.info("stop requested: leaving the remaining rows for the next cycle")
-                report.interrupted = True
-                break
-            write, summary = self._complete(planned)
-            if write.cells:
-                writes.append(write)
-            if summary:
-                report.changed.append(summary)
+        with nullcontext() if self.dry_run else self.ws.publisher.batch():
+            for planned in rows:
+                if self.stop():
+                    log.info("stop requested: leaving the remaining rows for the next cycle")
+                    report.interrupted = True
+                    break
+                write, summary = self._complete(planned)
+                if write.cells:
+                    writes.append(write)
+                if summary:
+                    report.changed.append(summary)
         if not self.dry_run:
             self._write_back(writes, report)
         return report

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol, Sequence
+from typing import Any, ContextManager, Literal, Protocol, Sequence
 
 
 class AdapterError(Exception):
@@ -93,6 +93,10 @@ class PostRef:
 
 
 class Publisher(Protocol):
+    def batch(self) -> ContextManager[None]:
+        """A cycle's publications happen inside: work that concerns the whole site (an
+        index page) may wait for its end."""
+
     def find(self, entry_id: str) -> PostRef | None:
         """The post made for this entry, if any, live or withdrawn (recovery, retries)."""
 

@@ -19,9 +19,10 @@ import re
 import secrets
 import shutil
 import unicodedata
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -78,8 +79,27 @@ class StaticSite:
         self._index_link = "" if self._base_url else INDEX
         self._records: dict[str, dict[str, Any]] = {}
         self._stamp: tuple[int, int] | None = None   # (mtime_ns, size) of the loaded catalogue
+        self._batched = False                        # inside `batch()`: the index waits
+        self._index_due = False                      # ... for this batch's publications
 
     # --- Publisher -------------------------------------------------------------------------
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Publications inside render the index page once, at the end: it lists every post,
+        so rendering it per publication would make a cycle quadratic in the archive's size.
+        The catalogue, which `find` relies on, is still written at each publication."""
+        self._batched = True
+        try:
+            yield
+        finally:
+            self._batched = False
+            if self._index_due or self._index_behind():
+                self._index_due = False
+                try:
+                    self._write_index(self._catalogue())
+                except OSError as exc:
+                    raise _write_error(exc) from exc
 
     def find(self, entry_id: str) -> PostRef | None:
         record = self._catalogue().get(entry_id)
@@ -212,7 +232,26 @@ class StaticSite:
         _write_atomic(path, data.encode("utf-8"))
         stat = path.stat()
         self._records, self._stamp = records, (stat.st_mtime_ns, stat.st_size)
+        if self._batched:
+            self._index_due = True
+        else:
+            self._write_index(records)
+
+    def _write_index(self, records: dict[str, dict[str, Any]]) -> None:
         _write_atomic(self._dir / INDEX, self._render_index(records).encode("utf-8"))
+
+    def _index_behind(self) -> bool:
+        """Whether the index page is older than the catalogue: a run stopped in a batch."""
+        try:
+            catalogue = (self._dir / CATALOGUE).stat().st_mtime_ns
+        except OSError:                  # no site yet, or none reachable: nothing to catch up
+            return False
+        try:
+            return (self._dir / INDEX).stat().st_mtime_ns < catalogue
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
 
     # --- pages -------------------------------------------------------------------------------
 

@@ -18,9 +18,10 @@ import json
 import logging
 import re
 import tempfile
+from contextlib import nullcontext
 from datetime import timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, ContextManager
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -78,6 +79,9 @@ class WordPress:
         self._category_list: list[dict[str, Any]] | None = None   # looked up once per cycle
 
     # -- Publisher -----------------------------------------------------------------------------
+    def batch(self) -> ContextManager[None]:
+        return nullcontext()          # WordPress keeps its own listings
+
     def find(self, entry_id: str) -> PostRef | None:
         found = self._find(entry_id)
         return self._ref(found, entry_id) if found else None
