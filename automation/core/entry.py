@@ -90,7 +90,6 @@ class Entry:
     ticks: Mapping[str, Tick]            # every tick column -> what it holds
     copied_from: int | None = None       # set when this row is a copy given a new ID (rule 5)
     notes: tuple[str, ...] = ()          # notes found while reading (duplicates)
-
     def text(self, header: str) -> str:
         return cell_text(self.cells.get(header))
 
@@ -224,10 +223,12 @@ def tick_notes(entry: Entry) -> list[str]:
             for h, t in entry.ticks.items() if t.odd_text is not None]
 
 
+_CONTENT_KEY_HEADERS = sorted(set(S.CONTENT_HEADERS) | set(S.REQUIRED_HEADERS))
+
+
 def content_key(entry: Entry, rules: Rules) -> str:
     """A digest of every text that `field_problems` and `fingerprint` read from the row."""
-    headers = sorted(set(S.CONTENT_HEADERS) | set(S.REQUIRED_HEADERS))
-    payload = [[entry.text(h) for h in headers], list(rules.news_types)]
+    payload = [[entry.text(h) for h in _CONTENT_KEY_HEADERS], list(rules.news_types)]
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
