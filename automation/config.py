@@ -95,6 +95,7 @@ class EmailConfig:
     username: str = ""
     password_env: str = "SMTP_PASSWORD"
     sender: str = ""
+    ca_file: Path | None = None         # the office's own certificate authority, if it has one
 
 
 # Who can be told: the approval columns' officials by the word after "Paraf" (kadis, kabid),
@@ -277,6 +278,7 @@ _SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         "username": (str, None),
         "password_env": (str, _env_name),
         "sender": (str, None),
+        "ca_file": (str, None),
     },
 }
 
@@ -347,6 +349,14 @@ def _addresses(key: str, table: Any) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def _email(values: dict[str, Any], base: Path) -> dict[str, Any]:
+    """`ca_file` is optional: resolved beside the config only when given."""
+    ca_file = values.pop("ca_file", "")
+    if ca_file:
+        values["ca_file"] = Path(ca_file) if Path(ca_file).is_absolute() else base / ca_file
+    return values
+
+
 def _notify(raw: dict[str, Any], base: Path, approval_columns: tuple[str, ...]) -> NotifyConfig:
     raw = dict(raw)
     nested = {name: raw.pop(name) for name in ("telegram", "fonnte", "email", "recipients", "petugas")
@@ -367,7 +377,8 @@ def _notify(raw: dict[str, Any], base: Path, approval_columns: tuple[str, ...]) 
         **top,
         telegram=TelegramConfig(**_check_table("notify.telegram", nested.get("telegram", {}), base)),
         fonnte=FonnteConfig(**_check_table("notify.fonnte", nested.get("fonnte", {}), base)),
-        email=EmailConfig(**_check_table("notify.email", nested.get("email", {}), base)),
+        email=EmailConfig(**_email(_check_table("notify.email", nested.get("email", {}), base),
+                                   base)),
         recipients=recipients,
         petugas=_addresses("notify.petugas", nested.get("petugas", {})),
     )

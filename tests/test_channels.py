@@ -5,15 +5,18 @@ server process (tests/fakes/smtp.py)."""
 from __future__ import annotations
 
 import logging
+import shutil
 import socket
 import ssl
 import time
 import traceback
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from automation import config as config_module
 from automation.config import EmailConfig, FonnteConfig, NotifyConfig, TelegramConfig
 from automation.notify.channels import (
     TELEGRAM_TEXT_LIMIT, ChannelError, Email, Fonnte, Telegram, channels_from,
@@ -404,3 +407,30 @@ def test_channels_from_uses_the_configured_variable_names() -> None:
     assert "BOT_HUMAS" in problems[0] and "WA_HUMAS" in problems[1]
     channels, problems = channels_from(cfg, {"BOT_HUMAS": BOT_TOKEN, "WA_HUMAS": "x"})
     assert problems == [] and sorted(channels) == ["email", "telegram", "wa"]
+
+
+def test_the_office_certificate_authority_comes_from_the_config(tmp_path: Path) -> None:
+    with SmtpServer(tmp_path / "smtp", tls="starttls") as smtp:
+        (tmp_path / "config.toml").write_text(f"""
+[notify.email]
+host = "127.0.0.1"
+port = {smtp.port}
+security = "starttls"
+sender = "{SENDER}"
+ca_file = "{smtp.ca_file.name}"
+[notify.recipients]
+admin = ["email:admin@kaltaraprov.go.id"]
+""", encoding="utf-8")
+        shutil.copy(smtp.ca_file, tmp_path / smtp.ca_file.name)
+        cfg = config_module.load(tmp_path / "config.toml").notify
+        assert cfg.email.ca_file == tmp_path / smtp.ca_file.name      # beside the config
+        channels, problems = channels_from(cfg, {})
+        assert problems == [] and channels["email"].check() == []
+        channels["email"].send("admin@kaltaraprov.go.id", TITLE, TEXT)
+        assert len(smtp.messages()) == 1
+        # Without it the server's certificate is not trusted, and the fix says where to look.
+        untrusted, _ = channels_from(replace(cfg, email=replace(cfg.email, ca_file=None)), {})
+        assert any("certificate" in p for p in untrusted["email"].check())
+    missing, problems = channels_from(replace(cfg, email=replace(
+        cfg.email, ca_file=tmp_path / "nope.pem")), {})
+    assert "email" not in missing and "nope.pem is not a file" in problems[0]

@@ -437,6 +437,11 @@ def channels_from(cfg: NotifyConfig, environ: Mapping[str, str]) -> tuple[dict[s
             problems.append(f"notify: e-mail logs in as {cfg.email.username} but the environment "
                             f"variable {cfg.email.password_env} is empty; set it to that account's "
                             "password, or empty notify.email.username if the server needs no login")
+        elif cfg.email.ca_file and not cfg.email.ca_file.is_file():
+            problems.append(f"notify: notify.email.ca_file {cfg.email.ca_file} is not a file; "
+                            "point it at the office's certificate authority (PEM), or remove it")
         else:
-            channels["email"] = Email(cfg.email, password, cfg.timeout_seconds)
+            context = (ssl.create_default_context(cafile=cfg.email.ca_file)
+                       if cfg.email.ca_file else None)
+            channels["email"] = Email(cfg.email, password, cfg.timeout_seconds, context)
     return channels, problems
