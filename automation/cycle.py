@@ -23,7 +23,7 @@ from automation.core.entry import (
 from automation.core.numbering import archive_place, number_pattern, read_number
 from automation.core import notices
 from automation.core.workflow import (
-    Action, Decision, Memory, Published, decide, first_event_key, overdue,
+    Action, Decision, Memory, Published, decide, first_event_key, overdue, waiting_step,
 )
 from automation.media.documents import text_to_html
 from automation.notify.outbox import queue, sheet_link
@@ -404,6 +404,14 @@ class Cycle:
             self.ledger.adopt_events(entry.entry_id, seen)
             # Events the sheet already shows are not written again.
             memory = replace(memory, events=frozenset(first_event_key(h.event) for h in seen))
+        # The wait the sheet shows went on before the ledger was lost: it is neither announced
+        # nor reminded of again (a lost state folder must not send a message per row).
+        step = waiting_step(entry.text(S.STATUS), entry.ticked(S.PAPER_FILED), False)
+        if step:
+            since = max((self._aware(h.at) for h in seen if isinstance(h.at, datetime)),
+                        default=None) or memory.first_seen or self.now - timedelta(days=1)
+            memory = replace(memory, waiting_step=f"{step}#1", waiting_since=since,
+                             reminded=f"{step}#1")
         self._recovered = True     # Riwayat must be looked at before appending to it
         return memory
 

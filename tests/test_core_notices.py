@@ -187,3 +187,13 @@ def test_each_notice_is_given_once_so_unchanged_rows_cost_nothing():
     again = FRIDAY_MORNING.replace(minute=45)
     assert told(run_cycle(entry, memory, now=again), entry, again) == []
     assert after_notices(cycle.memory, []) == cycle.memory
+
+
+def test_a_wait_overdue_for_days_is_not_reminded_of_any_more():
+    entry = make_entry()
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=WITA)
+    first = run_cycle(entry, fresh_memory(), now=monday)
+    thursday, friday = monday.replace(day=26), monday.replace(day=27, minute=1)
+    assert [n.key for n in told(run_cycle(entry, first.memory, now=thursday), entry, thursday)] \
+        == ["pengingat:Paraf Kadis#1"]
+    assert told(run_cycle(entry, first.memory, now=friday), entry, friday) == []

@@ -175,6 +175,22 @@ def test_untrusted_paraf_columns_tell_the_administrator_once(tmp_path, stand_ins
     assert len([m for m in office.tg.messages if m.chat_id == ADMIN]) == 2
 
 
+def test_a_lost_state_folder_sends_no_message_per_row(tmp_path, stand_ins):
+    office = make_office(tmp_path, stand_ins, [row("Rapat"), row("Jembatan", **{S.PARAF_KADIS: True}),
+                                               approved("Pameran")])
+    office.tick()
+    before = office.received()
+    assert sum(before.values()) == 4          # Kadis, Kabid, and the petugas and Kasi of Pameran
+    office.lose_state()
+    office.tick(1)
+    office.tick(30)                           # overdue in office hours: still nothing again
+    assert office.received() == before
+    assert office.by_title("Pameran")[S.STATUS] == "Tayang"
+    office.edit("Rapat", **{S.PARAF_KADIS: True})
+    office.tick(31)                           # a new wait is announced as ever
+    assert office.received()[(f"wa:{KABID}", "Berita menunggu Paraf Kabid Anda (standar 7 menit).")] == 2
+
+
 def test_the_heartbeat_shows_in_the_agenda(tmp_path, stand_ins):
     office = make_office(tmp_path, stand_ins, [row("Rapat Koordinasi")])
     office.tick(heartbeat=True)

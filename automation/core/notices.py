@@ -8,7 +8,7 @@ title, `No. Agenda`, the step and where to look.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from automation.core import schema as S
 from automation.core.calendar import DAYS, format_datetime
@@ -19,6 +19,9 @@ from automation.core.workflow import (
 )
 
 REMINDER = "pengingat:"
+# A wait overdue for longer than this is not reminded of any more (a long weekend is
+# covered): switching notifications on must not send one message per old row.
+REMIND_WITHIN = timedelta(days=4)
 
 # Roles besides the approval columns' officials (`role_of`).
 KASI, PETUGAS, ADMIN = "kasi", "petugas", "admin"
@@ -106,7 +109,7 @@ def for_row(entry: Entry, decision: Decision, now: datetime, rules: Rules, hours
 
     # One reminder per wait that outlasts the standard, sent in office hours only.
     if step and mem.reminded != mem.waiting_step and overdue(mem, now, rules) \
-            and hours.open_at(now):
+            and hours.open_at(now) and now - mem.waiting_since < REMIND_WITHIN:
         since = format_datetime(mem.waiting_since.astimezone(now.tzinfo))
         notices.append(Notice(
             f"{REMINDER}{mem.waiting_step}", (_step_role(step),), f"Pengingat: {title}",
