@@ -255,3 +255,29 @@ def test_example_config_documents_every_notify_key():
                 "sheet_url", "timeout_seconds", "bot_token_env", "token_env", "password_env"):
         assert key in example
     assert cfg.notify.recipients == {}          # nothing is sent until someone is listed
+
+
+def test_addresses_by_role_and_the_petugas_by_name(tmp_path):
+    from automation.notify.outbox import addresses, sheet_link
+
+    path = tmp_path / "config.toml"
+    path.write_text("""
+[agenda]
+backend = "google"
+spreadsheet_id = "1AbC"
+[notify.recipients]
+kasi = ["email:kasi@kaltaraprov.go.id"]
+petugas = ["wa:120363025555555555@g.us"]
+[notify.petugas]
+"Rahmawati" = ["wa:0813222", "email:kasi@kaltaraprov.go.id"]
+[notify.email]
+host = "mail.kaltaraprov.go.id"
+sender = "humas@kaltaraprov.go.id"
+""", encoding="utf-8")
+    cfg = config_module.load(path)
+    assert sheet_link(cfg) == "https://docs.google.com/spreadsheets/d/1AbC/edit"
+    # Each address once, the named petugas first, then the office group.
+    assert addresses(cfg.notify, ("petugas", "kasi"), "  rahmawati ") == [
+        "wa:0813222", "email:kasi@kaltaraprov.go.id", "wa:120363025555555555@g.us"]
+    assert addresses(cfg.notify, ("petugas",), "Budi") == ["wa:120363025555555555@g.us"]
+    assert addresses(cfg.notify, ("kadis",)) == []

@@ -250,3 +250,35 @@ def test_an_event_in_both_the_ledger_and_riwayat_counts_once():
         (datetime(2026, 11, 3, 9, 15, 59, 700000), "Tayang"),
         (datetime(2026, 11, 3, 9, 20), "Diarsipkan")]
     assert numbers == {"A": "0001/2026"}
+
+
+def test_on_a_google_sheet_the_recap_goes_into_a_protected_rekap_worksheet(tmp_path, monkeypatch):
+    from automation.report import make_report
+    from fakes.google import FakeGoogle
+    from tests.google_workspace import GoogleAgenda
+
+    with FakeGoogle() as fake:
+        monkeypatch.setenv("AGENDA_GOOGLE_API_BASE", fake.base_url)
+        agenda = GoogleAgenda(tmp_path / "kantor", [row("Berita A")], fake=fake)
+        agenda.cycle(at(3, 9, 0))
+        agenda.edit("Berita A", **{S.PARAF_KADIS: True})
+        agenda.cycle(at(3, 9, 5))
+        agenda.edit("Berita A", **{S.PARAF_KABID: True})
+        agenda.cycle(at(3, 9, 15))
+        assert agenda.by_title("Berita A")[S.STATUS] == "Tayang"
+
+        fake.clear_log()
+        result = make_report(agenda.cfg, 2026, 11, at(30, 17, 0))
+        assert result.sheet_error in ("", None)
+        summary = values(openpyxl.load_workbook(result.path)["Ringkasan"])
+        rekap = fake.values(agenda.spreadsheet_id, "Rekap")
+        # The same table, as plain values, in the agenda (numbers may come back as floats).
+        assert [[str(c) for c in r if c not in ("", None)] for r in rekap][3:] == \
+            [[str(c) for c in r if c is not None] for r in summary][3:]
+        steps = table(openpyxl.load_workbook(result.path)["Ringkasan"], "Waktu tiap langkah SOP")
+        assert steps[KADIS][:2] == (1, 5) and steps[KABID][:2] == (1, 10)
+        # People can read the recap worksheet, not change it.
+        with pytest.raises(Exception, match="protected"):
+            fake.edit(agenda.spreadsheet_id, "Rekap!A1", [["diubah"]], user="staf@example.go.id")
+        print(f"\nrequests of `report` on Google: {fake.sheets_reads} Sheets reads, "
+              f"{fake.sheets_writes} writes")
