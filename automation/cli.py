@@ -99,8 +99,10 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
         log.info("signal %s received: finishing the row in hand, then stopping", signum)
 
     signal.signal(signal.SIGINT, on_signal)
-    if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, on_signal)
+    # SIGTERM: systemd's stop; SIGBREAK: Ctrl+Break, which Windows service wrappers can send.
+    for name in ("SIGTERM", "SIGBREAK"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), on_signal)
     try:
         with _lock(cfg):
             service = Service(cfg, heartbeat=True)

@@ -96,3 +96,19 @@ def test_a_cycle_that_cannot_run_never_ends_the_service(tmp_path):
     # What went wrong stays visible in the sheet for whoever looks, with the fix.
     assert "cannot be read as .xlsx" in sheet["Kesalahan terakhir"]
     assert "restore it from" in sheet["Kesalahan terakhir"]
+
+
+def test_ctrl_c_stops_the_service_cleanly(tmp_path):
+    office = Agenda(tmp_path / "office", [approved("Jembatan")])
+    runner = start_run(office.folder)
+    try:
+        deadline = time.monotonic() + 60
+        while office.rows()[0][S.STATUS] != "Tayang":
+            assert time.monotonic() < deadline and runner.poll() is None
+            time.sleep(0.1)
+    finally:
+        runner.send_signal(signal.SIGINT)
+        _, err = runner.communicate(timeout=60)
+    assert runner.returncode == 0, err
+    assert "signal 2 received" in err and err.rstrip().endswith("stopped")
+    assert "Traceback" not in err
