@@ -95,7 +95,8 @@ def test_xlsx_a_new_sheet_is_added_and_only_its_registration_changes(book: Agend
     for ref, text in (("A3", REKAP[2][0]), ("D5", "=1+1")):      # text, not formulas
         assert ws[ref].value == text and ws[ref].data_type == "s"
     assert CalamineWorkbook.from_filelike(io.BytesIO(book.path.read_bytes())).sheet_names[-1] == "Rekap"
-    assert parts(book.folder / "backup" / book.path.name) == before     # the previous file
+    # Only the program's own worksheet changed: the backup of people's rows is left as it was.
+    assert not (book.folder / "backup" / book.path.name).exists()
 
 
 def test_xlsx_an_existing_sheet_is_replaced_whole_and_styles_do_not_grow(book: Agenda) -> None:
@@ -322,3 +323,13 @@ def test_google_refuses_the_agenda_sheets(fake: FakeGoogle, google_store: Google
         with pytest.raises(ValueError):
             google_store.put_sheet(name, SHORT)
     assert sheets_requests(fake) == (0, 0, 0)
+
+
+def test_xlsx_the_backup_keeps_the_agenda_from_before_the_last_write_into_rows(book: Agenda) -> None:
+    book.cycle()                              # writes into people's rows: backed up before
+    backup = book.cfg.state_dir / "backup" / book.path.name
+    before_cycle = backup.read_bytes()
+    for n in range(3):                        # heartbeats: the program's own worksheet only
+        XlsxAgenda(book.path, "Buku Agenda", backup.parent).put_sheet("Status Program",
+                                                                      [["Siklus", n]])
+    assert backup.read_bytes() == before_cycle

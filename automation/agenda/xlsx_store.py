@@ -165,9 +165,12 @@ class XlsxAgenda:
 
     def put_sheet(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
         _check_program_sheet(name, (self.worksheet, S.HISTORY_SHEET))
-        self._save(lambda data, version: _put_sheet(data, name, rows))
+        # No backup: only the program's own worksheet changes, and the backup must keep the
+        # agenda as it was before the program last wrote into people's rows.
+        self._save(lambda data, version: _put_sheet(data, name, rows), backup=False)
 
-    def _save(self, patch: Callable[[bytes, str], _Patch]) -> tuple[_Patch, str]:
+    def _save(self, patch: Callable[[bytes, str], _Patch],
+              backup: bool = True) -> tuple[_Patch, str]:
         """Patch the file as it is now and replace it; patched again if someone saved it
         meanwhile. Returns the patch and the file's version afterwards."""
         for _ in range(3):
@@ -180,13 +183,13 @@ class XlsxAgenda:
                                 "Berkas Buku Agenda rusak atau bukan .xlsx.") from err
             if not done.changed:
                 return done, version
-            if self._replace(data, done, version):
+            if self._replace(data if backup else None, done, version):
                 self._last_read = None
                 return done, self.version() or ""
             log.info("agenda file changed while writing; reading it again before writing")
         raise StoreBusy(f"agenda file {self.path} keeps changing; writes retried next cycle")
 
-    def _replace(self, old: bytes, patch: _Patch, version: str) -> bool:
+    def _replace(self, old: bytes | None, patch: _Patch, version: str) -> bool:
         # A fixed name: a copy left by a killed run is simply overwritten by the next one.
         tmp = self.path.with_name(f".~{self.path.name}.tmp")
         try:
@@ -200,11 +203,12 @@ class XlsxAgenda:
             if self.version() != version:     # someone saved it since we read it
                 tmp.unlink()
                 return False
-            self.backup_dir.mkdir(parents=True, exist_ok=True)
-            backup = self.backup_dir / self.path.name
-            backup_tmp = backup.with_suffix(".tmp")
-            backup_tmp.write_bytes(old)
-            os.replace(backup_tmp, backup)
+            if old is not None:
+                self.backup_dir.mkdir(parents=True, exist_ok=True)
+                backup = self.backup_dir / self.path.name
+                backup_tmp = backup.with_suffix(".tmp")
+                backup_tmp.write_bytes(old)
+                os.replace(backup_tmp, backup)
             os.replace(tmp, self.path)
         except PermissionError as err:
             tmp.unlink(missing_ok=True)
