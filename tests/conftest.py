@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from fakes.google import FakeGoogle
 from network_guard import refusing_network
 from wordpress_server import DEBIAN_PACKAGES, WordPressServer, missing_requirements
 
@@ -43,3 +46,19 @@ def wordpress(wordpress_server: WordPressServer) -> WordPressServer:
     """The session's WordPress, reset to the site as installed."""
     wordpress_server.reset()
     return wordpress_server
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGoogle]:
+    """A fresh loopback stand-in of the Google APIs."""
+    with FakeGoogle() as google:
+        yield google
+
+
+@pytest.fixture
+def credentials(fake: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A service-account key file for `fake`, with every Google request sent to it."""
+    monkeypatch.setenv("AGENDA_GOOGLE_API_BASE", fake.base_url)
+    path = tmp_path / "credentials.json"
+    path.write_text(json.dumps(fake.service_account_info()))
+    return path

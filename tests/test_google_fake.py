@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import time
-from collections.abc import Iterator
 from datetime import datetime
 
 import google.auth.exceptions
@@ -42,12 +41,6 @@ def loopback_http_client(base_url: str) -> type[gspread.HTTPClient]:
             return super().request(method, endpoint, *args, **kwargs)
 
     return LoopbackHTTPClient
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGoogle]:
-    with FakeGoogle() as google:
-        yield google
 
 
 @pytest.fixture

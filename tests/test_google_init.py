@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +19,6 @@ KADIS, KABID, STAFF = "kadis@example.go.id", "kabid@example.go.id", "staf@exampl
 SHEET = "Buku Agenda"
 HEADERS = [c.header for c in S.agenda_columns((S.PARAF_KADIS, S.PARAF_KABID))]
 COL = {h: i for i, h in enumerate(HEADERS)}
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGoogle]:
-    with FakeGoogle() as google:
-        yield google
 
 
 @pytest.fixture

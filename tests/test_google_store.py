@@ -5,7 +5,6 @@ AGENDA_GOOGLE_API_BASE."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -35,20 +34,6 @@ class FakeSleep:
 
     def __call__(self, seconds: float) -> None:
         self.calls.append(seconds)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGoogle]:
-    with FakeGoogle() as google:
-        yield google
-
-
-@pytest.fixture
-def credentials(fake: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("AGENDA_GOOGLE_API_BASE", fake.base_url)
-    path = tmp_path / "credentials.json"
-    path.write_text(json.dumps(fake.service_account_info()))
-    return path
 
 
 def row(entry_id: str, title: str, **cells: object) -> list[object]:

@@ -4,12 +4,10 @@ are added or replaced whole, and nothing else in the agenda changes."""
 from __future__ import annotations
 
 import io
-import json
 import re
 import shutil
 import subprocess
 import zipfile
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -196,20 +194,6 @@ def test_xlsx_refuses_the_agenda_sheets(book: Agenda) -> None:
 
 SHEET = "Buku Agenda"
 HEADERS = [c.header for c in S.COLUMNS]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGoogle]:
-    with FakeGoogle() as google:
-        yield google
-
-
-@pytest.fixture
-def credentials(fake: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("AGENDA_GOOGLE_API_BASE", fake.base_url)
-    path = tmp_path / "credentials.json"
-    path.write_text(json.dumps(fake.service_account_info()))
-    return path
 
 
 @pytest.fixture
