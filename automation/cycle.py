@@ -106,8 +106,8 @@ class Cycle:
         self._postponed = 0                        # rows whose media could not be reached
         self._deferred = 0                         # new rows to publish once their ID is saved
         self._deadline: datetime | None = None     # when the next wait outlasts the standard
-        notify = self.cfg.notify
-        self._notify = notify if (notify.recipients or notify.petugas) and not dry_run else None
+        # Notices are worked out only when someone is there to be told.
+        self._notifying = bool(self.cfg.notify.recipients or self.cfg.notify.petugas)
         self._sheet_link = sheet_link(self.cfg)
     # -- the cycle ---------------------------------------------------------------------------
     def run(self) -> CycleReport:
@@ -168,8 +168,8 @@ class Cycle:
         if since is None:
             since = self.now.isoformat()
             self.ledger.set_meta("hold_since", since)
-        if self._notify:
-            queue(self.ledger, self._notify, "", [notices.for_admin(
+        if self._notifying:
+            queue(self.ledger, self.cfg.notify, "", [notices.for_admin(
                 "Paraf tidak dapat dipercaya: tidak ada yang ditayangkan",
                 f"{self._hold}\nPerbaiki proteksi kolom paraf (jalankan 'init' lalu 'check').",
                 f"proteksi:{since}")], "", self.now)
@@ -335,7 +335,7 @@ class Cycle:
         if self.dry_run:
             return
         memory, told = decision.memory, []
-        if self._notify:
+        if self._notifying:
             told = notices.for_row(entry, decision, self.now, self.ws.rules,
                                    self.cfg.notify.hours, self._sheet_link)
             memory = notices.after_notices(memory, told)
@@ -343,7 +343,7 @@ class Cycle:
             return
         with self.ledger.transaction():
             self.ledger.remember(entry.entry_id, memory, decision.events, self.now)
-            queue(self.ledger, self._notify, entry.entry_id, told, entry.text(S.RECEIVER),
+            queue(self.ledger, self.cfg.notify, entry.entry_id, told, entry.text(S.RECEIVER),
                   self.now)
 
     def _sheet_value(self, value: Any) -> Any:

@@ -12,7 +12,7 @@ import json
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -45,6 +45,11 @@ CREATE INDEX IF NOT EXISTS notices_pending ON notices (sent_at) WHERE sent_at IS
 """
 
 _TIMES = ("first_seen", "first_published_at", "published_at", "archived_at", "waiting_since")
+
+
+def _utc(at: datetime) -> str:
+    """Notice times are compared as text: one offset for all of them."""
+    return at.astimezone(timezone.utc).isoformat()
 
 
 def _dump(memory: Memory) -> str:
@@ -159,26 +164,26 @@ class Ledger:
         """(key, address, subject, text): queued once per row, key and address, ever."""
         self.db.executemany(
             "INSERT OR IGNORE INTO notices (entry_id, key, address, queued_at, subject, text) "
-            "VALUES (?, ?, ?, ?, ?, ?)", [(entry_id, *n[:2], at.isoformat(), *n[2:]) for n in notices])
+            "VALUES (?, ?, ?, ?, ?, ?)", [(entry_id, *n[:2], _utc(at), *n[2:]) for n in notices])
 
     def due_notices(self, now: datetime) -> list[tuple[int, str, str, str, int]]:
         """(rowid, address, subject, text, attempts) of notices to send now, oldest first."""
         return self.db.execute(
             "SELECT rowid, address, subject, text, attempts FROM notices WHERE sent_at IS NULL "
             "AND gave_up = 0 AND (next_try IS NULL OR next_try <= ?) ORDER BY queued_at, rowid",
-            (now.isoformat(),)).fetchall()
+            (_utc(now),)).fetchall()
 
     def notice_attempt(self, rowid: int) -> None:
         self.db.execute("UPDATE notices SET attempts = attempts + 1 WHERE rowid = ?", (rowid,))
 
     def notice_sent(self, rowid: int, at: datetime) -> None:
         self.db.execute("UPDATE notices SET sent_at = ?, last_error = NULL WHERE rowid = ?",
-                        (at.isoformat(), rowid))
+                        (_utc(at), rowid))
 
     def notice_failed(self, rowid: int, error: str, next_try: datetime | None) -> None:
         """Retried at `next_try`; never again when it is None (retrying cannot help)."""
         self.db.execute("UPDATE notices SET last_error = ?, next_try = ?, gave_up = ? "
-                        "WHERE rowid = ?", (error, next_try.isoformat() if next_try else None,
+                        "WHERE rowid = ?", (error, _utc(next_try) if next_try else None,
                                             int(next_try is None), rowid))
 
     def notices_waiting(self) -> int:

@@ -8,8 +8,7 @@ process killed between the channel's answer and that mark can send one message t
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable, Mapping, Sequence
 
 from automation.config import Config, NotifyConfig
@@ -49,20 +48,11 @@ def queue(ledger: Ledger, notify: NotifyConfig, entry_id: str, notices: Sequence
                                     for a in addresses(notify, n.roles, receiver)], at)
 
 
-@dataclass
-class Delivery:
-    sent: int = 0
-    failed: int = 0
-    waiting: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
 def deliver(ledger: Ledger, channels: Mapping[str, Channel], now: datetime,
-            stop: Callable[[], bool] = lambda: False) -> Delivery:
-    """Send what is due. A channel that fails is left alone until the next round, so one
-    unreachable service costs at most one timeout per round."""
-    now = now.astimezone(timezone.utc)
-    result = Delivery()
+            stop: Callable[[], bool] = lambda: False) -> int:
+    """Send what is due; returns how many went out. A channel that fails is left alone until
+    the next round, so one unreachable service costs at most one timeout per round."""
+    sent = 0
     broken: set[str] = set()
     for rowid, address, subject, text, attempts in ledger.due_notices(now):
         if stop():
@@ -82,14 +72,11 @@ def deliver(ledger: Ledger, channels: Mapping[str, Channel], now: datetime,
             ledger.notice_failed(rowid, str(err), now + wait if retry else None)
             log.warning("notice to %s failed (%s): %s", kind, "retried later" if retry
                         else "given up", err)
-            result.failed += 1
-            result.errors.append(f"{kind}: {err}")
             if retry:
                 broken.add(kind)
             continue
         ledger.notice_sent(rowid, now)
-        result.sent += 1
-    result.waiting = ledger.notices_waiting()
-    if result.sent:
-        log.info("notifications: %d sent, %d waiting", result.sent, result.waiting)
-    return result
+        sent += 1
+    if sent:
+        log.info("notifications: %d sent, %d waiting", sent, ledger.notices_waiting())
+    return sent
