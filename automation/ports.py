@@ -20,6 +20,13 @@ class AdapterError(Exception):
         self.note = note or message
 
 
+class SourceUnavailable(AdapterError):
+    """A media source, a document or a website cannot be reached now (SPEC rule 8): an
+    unmounted share, a folder the program may not read, Drive answering 5xx or 429, a
+    timeout. An outage, never an edit: the rows that need it are left exactly as they are
+    and tried again next cycle. `message` is for the administrator, `note` in Indonesian."""
+
+
 class FileFactsCache(Protocol):
     """Remembers facts about files (hash, type) keyed by path, size and time stamp."""
 
@@ -121,6 +128,9 @@ class Sheet:
     header: list[Any]
     rows: list[list[Any]]
     version: str                        # what `AgendaStore.version()` said for this content
+    # (sheet row, 0-based column) of every cell below the header that holds a formula: such
+    # a cell is the office's even when it shows nothing or an error (SPEC rule 4).
+    formulas: frozenset[tuple[int, int]] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -476,3 +476,72 @@ def test_drive_token_expiry_is_refreshed(fake: FakeGoogle) -> None:
     started = time.monotonic()
     assert drive.files().get(fileId=folder).execute()["mimeType"] == FOLDER
     assert fake.token_requests == 2 and time.monotonic() - started < 2
+
+
+# ----------------------------------------------------------------------------- proto3 JSON, formulas
+
+def test_replies_leave_out_defaults_as_google_json_does(fake: FakeGoogle, agenda: str,
+                                                        gc: gspread.Client) -> None:
+    """proto3: 0, false, "" and empty lists are not sent; oneof members and ListValues are."""
+    sh = gc.open_by_key(agenda)
+    first = sh.worksheet(SHEET)                       # sheetId 0
+    first.add_protected_range("A1:A", editor_users_emails=[SERVICE_ACCOUNT])
+    fake.edit(agenda, f"'{SHEET}'!B2", [[0, False, "", "x"]], input="RAW")
+    meta = sh.fetch_sheet_metadata(params={
+        "fields": "sheets(properties,protectedRanges,data(startRow,rowData(values(effectiveValue))))",
+        "ranges": f"'{SHEET}'!A1:E2"})
+    agenda_sheet, = meta["sheets"]
+    props = agenda_sheet["properties"]
+    # SheetProperties keep sheetId and index (gspread's Worksheet.id reads them)
+    assert props["sheetId"] == 0 and props["index"] == 0
+    assert "frozenRowCount" not in props["gridProperties"] and "hidden" not in props
+    (protection,) = agenda_sheet["protectedRanges"]
+    assert protection["range"] == {"endColumnIndex": 1}   # sheetId 0, columns 0.., rows 0.. omitted
+    assert "warningOnly" not in protection
+    data, = agenda_sheet["data"]
+    assert "startRow" not in data
+    row2 = data["rowData"][1]["values"]
+    assert row2[1:4] == [{"effectiveValue": {"numberValue": 0}},
+                         {"effectiveValue": {"boolValue": False}}, {}]
+    riwayat = sh.fetch_sheet_metadata(params={"fields": "sheets(properties(sheetId,index),protectedRanges)"})
+    assert "protectedRanges" not in riwayat["sheets"][1]       # no protections: no key at all
+    # a values reply keeps every cell of its ListValue
+    values = sh.values_get(f"'{SHEET}'!A2:E2", params={"valueRenderOption": "UNFORMATTED_VALUE"})
+    assert values["values"] == [["", 0, False, "", "x"]]
+    colour = {"backgroundColor": {"red": 1, "green": 0, "blue": 0}}
+    sh.batch_update({"requests": [{"repeatCell": {"range": {"sheetId": 0, "endRowIndex": 1},
+                                                  "cell": {"userEnteredFormat": colour},
+                                                  "fields": "userEnteredFormat.backgroundColor"}}]})
+    cells = sh.fetch_sheet_metadata(params={"fields": "sheets(data(rowData(values(userEnteredFormat))))",
+                                            "ranges": f"'{SHEET}'!A1"})
+    assert cells["sheets"][0]["data"][0]["rowData"][0]["values"][0] == {
+        "userEnteredFormat": {"backgroundColor": {"red": 1}}}
+
+
+def test_formulas_keep_their_text_and_show_what_the_test_defined(fake: FakeGoogle, agenda: str,
+                                                                 gc: gspread.Client) -> None:
+    sh = gc.open_by_key(agenda)
+    today = '=IF(O2="","",TODAY())'
+    fake.define_formula(agenda, today, "")
+    fake.edit(agenda, f"'{SHEET}'!B2", [[today, "=NA()", "=1+1"]])          # USER_ENTERED
+    sh.batch_update({"requests": [{"updateCells": {
+        "start": {"sheetId": 0, "rowIndex": 2, "columnIndex": 1},
+        "rows": [{"values": [{"userEnteredValue": {"formulaValue": today}},
+                             {"userEnteredValue": {"formulaValue": "=NA()"}}]}],
+        "fields": "userEnteredValue"}}]})
+    for a1, formula in (("B2", today), ("C2", "=NA()"), ("D2", "=1+1"), ("B3", today), ("C3", "=NA()")):
+        assert fake.cell(agenda, f"'{SHEET}'!{a1}").formula == formula
+    assert fake.values(agenda, f"'{SHEET}'!B2:D3") == [["", "#N/A", 2], ["", "#N/A"]]
+    assert fake.values(agenda, f"'{SHEET}'!B2:C2", render="FORMULA") == [[today, "=NA()"]]
+    meta = sh.fetch_sheet_metadata(params={
+        "ranges": f"'{SHEET}'!A2:D2",
+        "fields": "sheets(data(rowData(values(effectiveValue,userEnteredValue.formulaValue))))"})
+    cells = meta["sheets"][0]["data"][0]["rowData"][0]["values"]
+    assert cells[1] == {"userEnteredValue": {"formulaValue": today},
+                        "effectiveValue": {"stringValue": ""}}
+    assert cells[2]["effectiveValue"] == {"errorValue": {"type": "N_A",
+                                                         "message": "Value not available."}}
+    assert cells[3] == {"userEnteredValue": {"formulaValue": "=1+1"}, "effectiveValue": {"numberValue": 2}}
+    # written over with a value (RAW), the formula is gone
+    fake.edit(agenda, f"'{SHEET}'!D2", [["teks"]], input="RAW")
+    assert fake.cell(agenda, f"'{SHEET}'!D2").formula is None

@@ -211,3 +211,69 @@ def test_a_cycle_publishes_nothing_and_notes_every_waiting_row_when_widened(
     widen(fake, sid, S.PARAF_KADIS, editors={"users": [KADIS, SERVICE_ACCOUNT]})
     local.cycle(NOW.replace(minute=5), store=lambda _: store_of(cfg))
     assert len(local.site_posts()) == 2
+
+
+# ----------------------------------------------------------------------------- Google's JSON omits defaults
+
+def first_sheet_agenda(fake: FakeGoogle, tmp_path: Path, headers: list[str] | None = None):
+    """An agenda on the spreadsheet's first worksheet (sheetId 0, which Google's JSON leaves
+    out of every range on it), optionally with its header row typed already."""
+    sid = fake.add_spreadsheet("Buku Agenda Kantor", [SHEET], time_zone="Asia/Makassar")
+    if headers:
+        fake.edit(sid, f"'{SHEET}'!A1", [headers], input="RAW")
+    return sid, make_config(tmp_path, fake, sid)
+
+
+def test_init_again_and_again_adds_no_protection_twice(fake, cfg, tmp_path) -> None:
+    sid, cfg = first_sheet_agenda(fake, tmp_path)
+    assert fake.sheet_properties(sid, SHEET)["sheetId"] == 0
+    assert init_google(cfg) == 0
+    wanted = [c for c in S.agenda_columns(cfg.approval.columns)
+              if c.header in cfg.approval.columns or c.role is S.Role.PROGRAM]
+    protections = fake.protected_ranges(sid, SHEET)
+    assert len(protections) == len(wanted)
+    (column_a,) = [p for p in protections if p["range"].get("startColumnIndex", 0) == 0]
+    assert column_a["description"].startswith(S.AGENDA_NUMBER)
+    for _ in range(2):
+        fake.clear_log()
+        assert init_google(cfg) == 0
+        assert fake.sheets_writes == 0
+        assert fake.protected_ranges(sid, SHEET) == protections
+
+
+def test_trust_with_an_approval_column_in_column_a_of_the_first_worksheet(
+        fake, cfg, tmp_path) -> None:
+    headers = [S.PARAF_KADIS] + [h for h in HEADERS if h != S.PARAF_KADIS]
+    sid, cfg = first_sheet_agenda(fake, tmp_path, headers)
+    assert init_google(cfg) == 0
+    kadis = [p for p in fake.protected_ranges(sid, SHEET)
+             if p["range"].get("startColumnIndex", 0) == 0]
+    assert len(kadis) == 1 and kadis[0]["range"] == {"sheetId": 0, "startColumnIndex": 0,
+                                                     "endColumnIndex": 1}
+    store = store_of(cfg)
+    store.read()
+    assert store.approval_trust() == ""
+    assert store_of(cfg).check() == []
+    fake.apply(sid, [{"updateProtectedRange": {"protectedRange": {
+        **kadis[0], "editors": {"users": [KADIS, STAFF, SERVICE_ACCOUNT]}}, "fields": "editors"}}])
+    store = store_of(cfg)
+    store.read()
+    note = store.approval_trust()
+    assert f"Kolom '{S.PARAF_KADIS}' dapat diubah oleh orang selain pejabat" in note
+    assert S.PARAF_KABID not in note
+
+
+def test_a_reply_without_protections_or_ranges_is_read_as_google_means_it(
+        fake, cfg, tmp_path) -> None:
+    sid, cfg = first_sheet_agenda(fake, tmp_path, HEADERS)
+    # no protections at all: the reply has no `protectedRanges`
+    store = store_of(cfg)
+    store.read()
+    note = store.approval_trust()
+    assert "Kolom 'Paraf Kadis' tidak dilindungi" in note and "Kolom 'Paraf Kabid'" in note
+    # the whole first worksheet protected for the service account: `"range": {}`
+    fake.apply(sid, [{"addProtectedRange": {"protectedRange": {
+        "range": {"sheetId": 0}, "editors": {"users": [SERVICE_ACCOUNT]}}}}])
+    store = store_of(cfg)
+    store.read()
+    assert store.approval_trust() == ""

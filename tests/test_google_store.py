@@ -108,10 +108,13 @@ def test_read_gives_booleans_and_datetimes_in_one_request(fake: FakeGoogle, agen
     assert sheet.version == store.version()
     # budget: one Sheets read and one Drive probe (the second probe is the assert's)
     assert (fake.sheets_reads, fake.sheets_writes, fake.drive_requests) == (1, 0, 2)
-    read = [r for r in fake.requests_log if r.api == "sheets"][0]
-    assert read.query["valueRenderOption"] == "UNFORMATTED_VALUE"
-    assert read.query["dateTimeRenderOption"] == "SERIAL_NUMBER"
-    assert not [r for r in fake.requests_log if r.path == f"/v4/spreadsheets/{agenda}"]  # no metadata
+    # one spreadsheets.get of the worksheet: the values as effectiveValue (booleans, serials)
+    # and the formulas (SPEC rule 4), which values.get cannot tell apart from values
+    (read,) = [r for r in fake.requests_log if r.api == "sheets"]
+    assert read.path == f"/v4/spreadsheets/{agenda}" and read.query["ranges"] == f"'{SHEET}'"
+    assert "effectiveValue" in read.query["fields"]
+    assert "userEnteredValue.formulaValue" in read.query["fields"]
+    assert sheet.formulas == frozenset()
 
 
 def test_version_is_one_drive_request_and_grows_with_writes(fake: FakeGoogle, agenda: str,
@@ -245,6 +248,66 @@ def test_unchanged_cells_are_not_written(fake: FakeGoogle, agenda: str,
     report = store.write([RowWrite("id-a", 3, {S.TITLE: "Alpha", S.PARAF_KADIS: True})], [])
     assert report.written == ("id-a",)
     assert fake.sheets_writes == 0
+
+
+# ----------------------------------------------------------------------------- formulas (rule 4)
+
+TODAY_IF_EMPTY = '=IF(O3="","",TODAY())'
+
+
+def office_formulas(fake: FakeGoogle, sid: str) -> None:
+    """Alpha (row 3): a `Tanggal Terima` formula showing nothing; Bravo (row 4): `=NA()` in
+    `Jenis Berita`, as the office typed them (USER_ENTERED)."""
+    fake.define_formula(sid, TODAY_IF_EMPTY, "")
+    fake.edit(sid, f"'{SHEET}'!{COL[S.RECEIVED]}3", [[TODAY_IF_EMPTY]])
+    fake.edit(sid, f"'{SHEET}'!{COL[S.NEWS_TYPE]}4", [["=NA()"]])
+
+
+def test_read_reports_formula_cells_also_when_they_show_nothing_or_an_error(
+        fake: FakeGoogle, agenda: str, store: GoogleSheetAgenda) -> None:
+    office_formulas(fake, agenda)
+    fake.clear_log()
+    sheet = store.read()
+    assert sheet.formulas == {(3, HEADERS.index(S.RECEIVED)), (4, HEADERS.index(S.NEWS_TYPE))}
+    assert sheet.rows[1][HEADERS.index(S.RECEIVED)] is None          # shows nothing
+    assert sheet.rows[2][HEADERS.index(S.NEWS_TYPE)] == "#N/A"
+    assert sheet.rows[2][HEADERS.index(S.RECEIVED)] == datetime(2026, 11, 27, 14, 5)
+    assert (fake.sheets_reads, fake.drive_requests) == (1, 1)       # still one Sheets read
+
+
+def test_a_write_never_goes_over_a_cell_that_held_a_formula(fake: FakeGoogle, agenda: str,
+                                                            store: GoogleSheetAgenda) -> None:
+    office_formulas(fake, agenda)
+    store.read()
+    sort_by_title(fake, agenda)             # Alpha moves up to row 2, its formula with it
+    when = datetime(2026, 11, 27, 9, 0)
+    report = store.write([RowWrite("id-a", 3, {S.RECEIVED: when, S.STATUS: "Belum Lengkap"}),
+                          RowWrite("id-b", 4, {S.NEWS_TYPE: "Siaran Pers", S.STATUS: "x"})], [])
+    assert sorted(report.written) == ["id-a", "id-b"]
+    alpha, bravo = where(fake, agenda, "id-a"), where(fake, agenda, "id-b")
+    assert alpha == 2
+    assert cell(fake, agenda, S.RECEIVED, alpha).formula == TODAY_IF_EMPTY
+    assert cell(fake, agenda, S.NEWS_TYPE, bravo).formula == "=NA()"
+    assert cell(fake, agenda, S.STATUS, alpha).value == "Belum Lengkap"   # the rest is written
+    assert cell(fake, agenda, S.STATUS, bravo).value == "x"
+    body = next(r.body for r in fake.requests_log if r.path.endswith("values:batchUpdate"))
+    assert {d["range"] for d in body["data"]} == {f"'{SHEET}'!{COL[S.STATUS]}2:{COL[S.STATUS]}2",
+                                                  f"'{SHEET}'!{COL[S.STATUS]}3:{COL[S.STATUS]}3"}
+
+
+def test_a_new_rows_formula_is_kept_when_its_id_is_given_and_after(
+        fake: FakeGoogle, agenda: str, store: GoogleSheetAgenda) -> None:
+    fake.edit(agenda, f"'{SHEET}'!A5", [row("", "Delta")])
+    fake.define_formula(agenda, TODAY_IF_EMPTY, "")
+    fake.edit(agenda, f"'{SHEET}'!{COL[S.RECEIVED]}5", [[TODAY_IF_EMPTY]])
+    store.read()
+    match = {S.ENTRY_ID: "", S.TITLE: "Delta", S.SOURCE: "Biro Umum", S.RECEIVER: "Rina"}
+    when = datetime(2026, 11, 27, 9, 0)
+    store.write([RowWrite("id-d", 5, {S.ENTRY_ID: "id-d", S.RECEIVED: when}, match)], [])
+    assert cell(fake, agenda, S.ENTRY_ID, 5).value == "id-d"
+    store.write([RowWrite("id-d", 5, {S.RECEIVED: when, S.STATUS: "Belum Lengkap"})], [])
+    assert cell(fake, agenda, S.RECEIVED, 5).formula == TODAY_IF_EMPTY
+    assert cell(fake, agenda, S.STATUS, 5).value == "Belum Lengkap"
 
 
 # ----------------------------------------------------------------------------- Riwayat

@@ -4,13 +4,18 @@ Builds `Buku Agenda` and `Riwayat` like the .xlsx template (automation/agenda/te
 from the schema: header row (plain text), frozen row 1, checkboxes (BOOLEAN validation) in
 tick columns, the `Jenis Berita` dropdown, date-time formats, widths, hidden `ID Sistem`,
 header colours by role, shaded program columns, `Status` colours (conditional formatting) and
-the protections of SPEC rule 7. Data is never overwritten: only what is missing is added, and
-a worksheet with data rows but wrong headers is refused.
+the protections of SPEC rule 7. Data is never overwritten: only what is missing is added.
+
+On an existing spreadsheet init repairs what `check` asks it for: a missing `Riwayat` (with
+its headers and protection), a missing optional column (`Pratinjau`: its header right of the
+last column in use, laid out and protected), missing protections. What only a person can fix
+— a required header missing above data rows, a header doubled, `Riwayat` with other headers
+above data — is refused with what to change, and nothing is changed.
 
 Requests: one `spreadsheets.get` (sheets, protections, conditional formats), one
-`values:batchGet` of the first two rows of the worksheets that exist, and at most one
-`spreadsheets.batchUpdate` holding everything. A second run on a prepared sheet sends no
-write at all.
+`values:batchGet` (the agenda worksheet as entered, to see where its data ends, and the first
+two rows of `Riwayat`), and at most one `spreadsheets.batchUpdate` holding everything. A
+second run on a prepared sheet sends no write at all.
 """
 
 from __future__ import annotations
@@ -89,13 +94,19 @@ def prepare(store: GoogleSheetAgenda, cfg: Config) -> InitResult:
         meta = http.request("get", f"{SHEETS_API}/{sid}", params={"fields": (
             "sheets(properties(sheetId,title,gridProperties),protectedRanges,conditionalFormats)")}
             ).json()
-    sheets = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
+    sheets = {(s.get("properties") or {}).get("title", ""): s for s in meta.get("sheets", [])}
     names = [n for n in (cfg.agenda.worksheet, S.HISTORY_SHEET) if n in sheets]
     tops: dict[str, list[list[Any]]] = {}
     if names:
+        # The whole agenda (where its data ends: a column added goes right of it) and the top
+        # of Riwayat; as entered (FORMULA), so that a formula showing nothing counts as data.
         with store._google("reading the header rows"):
-            got = store._batch_get([f"{quote_sheet(n)}!1:2" for n in names])
-        tops = dict(zip(names, got))
+            reply = http.values_batch_get(sid, [
+                quote_sheet(n) if n == cfg.agenda.worksheet else f"{quote_sheet(n)}!1:2"
+                for n in names], params={"valueRenderOption": "FORMULA",
+                                         "majorDimension": "ROWS"})
+        got = [r.get("values", []) for r in reply.get("valueRanges", [])]
+        tops = dict(zip(names, got + [[]] * (len(names) - len(got))))
 
     result = InitResult()
     columns = S.agenda_columns(cfg.approval.columns)
@@ -133,6 +144,11 @@ def _header_cells(result: InitResult, sheet_id: int, start: int, headers: list[s
                   "wrapStrategy,verticalAlignment)"}})
 
 
+def _sheet_id(sheet: dict) -> int:
+    """A worksheet's id; 0 (the first worksheet's) when Google's JSON leaves it out."""
+    return (sheet.get("properties") or {}).get("sheetId", 0)
+
+
 def _column_range(sheet_id: int, col: int, data_only: bool = True) -> dict:
     grid = {"sheetId": sheet_id, "startColumnIndex": col, "endColumnIndex": col + 1}
     if data_only:
@@ -142,8 +158,23 @@ def _column_range(sheet_id: int, col: int, data_only: bool = True) -> dict:
 
 def _existing_header(top: list[list[Any]]) -> tuple[list[Any], bool]:
     header = list(top[0]) if top else []
-    has_data = len(top) > 1 and any(v not in (None, "") for v in top[1])
+    has_data = any(v not in (None, "") for row in top[1:] for v in row)
     return header, has_data
+
+
+def _header_fix(title: str, header: list[Any], lacking: list[str], duplicated: list[str],
+                has_data: bool) -> str:
+    """What a person must change in the header row, precisely."""
+    fixes = [f"add a column headed '{h}' in row 1 (anywhere: columns are found by their header)"
+             for h in lacking]
+    for h in duplicated:
+        where = [column_letter(i) for i, x in enumerate(header)
+                 if S.normalise_header(x) == S.normalise_header(h)]
+        fixes.append(f"header '{h}' is in columns {', '.join(where)}: rename or remove all but "
+                     "one")
+    why = ("it holds data rows, and init never rewrites a sheet holding data" if has_data
+           else "init cannot tell which column is meant")
+    return f"worksheet '{title}' needs a change by hand ({why}): " + "; ".join(fixes)
 
 
 def _agenda(result: InitResult, store: GoogleSheetAgenda, cfg: Config,
@@ -152,26 +183,31 @@ def _agenda(result: InitResult, store: GoogleSheetAgenda, cfg: Config,
     header, has_data = _existing_header(top)
     layout = layout_of(header)
     norm = [S.normalise_header(h) for h in header]
-    wrong = [c.header for c in columns if norm.count(S.normalise_header(c.header)) != 1]
-    duplicated = [h for h in wrong if norm.count(S.normalise_header(h)) > 1]
-    if wrong and (has_data or duplicated):
-        raise InitRefused(f"worksheet '{title}' has data rows but its header row lacks or repeats "
-                          f"{', '.join(wrong)}; init never rewrites a sheet holding data")
+    count = {c.header: norm.count(S.normalise_header(c.header)) for c in columns}
+    duplicated = [h for h, n in count.items() if n > 1]
+    # Under data rows only an optional column (Pratinjau) is added: the agenda worked
+    # without it, so nothing in the rows can belong to it.
+    lacking = [c.header for c in columns if count[c.header] == 0 and not c.optional]
+    if duplicated or (lacking and has_data):
+        raise InitRefused(_header_fix(title, header, lacking if has_data else [], duplicated,
+                                      has_data))
     fresh = sheet is None
     if fresh:
         sheet_id = _new_sheet(result, title, len(columns))
         grid = {"columnCount": len(columns), "frozenRowCount": 1}
     else:
-        sheet_id = sheet["properties"]["sheetId"]
+        sheet_id = _sheet_id(sheet)
         grid = sheet["properties"].get("gridProperties", {})
-    # Missing headers go after the last one present (all of them on an empty sheet).
+    # Missing headers go after the last one present (all of them on an empty sheet), and
+    # right of any cell in use, so that no data ends up under a new header.
     width = len(header)
     while width and header[width - 1] in (None, ""):
         width -= 1
-    missing = [c for c in columns if c.header in wrong]
+    width = max([width, *(len(r) for r in top[1:])])
+    missing = [c for c in columns if count[c.header] == 0]
     if missing:
         needed = width + len(missing)
-        if not fresh and grid.get("columnCount", 26) < needed:
+        if not fresh and grid.get("columnCount", 0) < needed:
             result.requests.append({"updateSheetProperties": {
                 "properties": {"sheetId": sheet_id, "gridProperties": {"columnCount": needed}},
                 "fields": "gridProperties.columnCount"}})
@@ -179,7 +215,12 @@ def _agenda(result: InitResult, store: GoogleSheetAgenda, cfg: Config,
                       [HEADER_FILL[c.role] for c in missing])
         for i, c in enumerate(missing):
             layout[S.normalise_header(c.header)] = width + i
-        result.done.append(f"headers written in '{title}'")
+        if len(missing) < len(columns):
+            result.done.append(f"column{'s' if len(missing) > 1 else ''} "
+                               f"{', '.join(repr(c.header) for c in missing)} added after the "
+                               f"last column of '{title}'")
+        else:
+            result.done.append(f"headers written in '{title}'")
     if not fresh and grid.get("frozenRowCount", 0) < 1:
         result.requests.append({"updateSheetProperties": {
             "properties": {"sheetId": sheet_id, "gridProperties": {"frozenRowCount": 1}},
@@ -189,12 +230,15 @@ def _agenda(result: InitResult, store: GoogleSheetAgenda, cfg: Config,
     if fresh or not (sheet or {}).get("conditionalFormats"):
         _agenda_layout(result, sheet_id, cfg, columns, at)
         result.done.append(f"checkboxes, dropdown, formats, widths and colours in '{title}'")
+    elif missing:                   # a prepared sheet: only the added columns are laid out
+        _agenda_layout(result, sheet_id, cfg, tuple(missing), at, status_rules=False)
     _protections(result, store, cfg, columns, at, sheet_id,
                  [] if fresh else sheet.get("protectedRanges", []))
 
 
 def _agenda_layout(result: InitResult, sheet_id: int, cfg: Config,
-                   columns: tuple[S.Column, ...], at: dict[str, int]) -> None:
+                   columns: tuple[S.Column, ...], at: dict[str, int],
+                   status_rules: bool = True) -> None:
     rq = result.requests
     for c in columns:
         col = at[c.header]
@@ -229,6 +273,8 @@ def _agenda_layout(result: InitResult, sheet_id: int, cfg: Config,
                 "condition": {"type": "ONE_OF_LIST", "values": [
                     {"userEnteredValue": t} for t in cfg.agenda.news_types]},
                 "strict": True, "showCustomUi": True, "inputMessage": "Pilih dari daftar."}}})
+    if not status_rules:
+        return
     status = _column_range(sheet_id, at[S.STATUS])
     rules = [("TEXT_EQ", s, colours) for s, colours in STATUS_COLOURS.items()]
     rules.append(("TEXT_STARTS_WITH", W.waiting(""), WAITING_COLOURS))
@@ -241,9 +287,12 @@ def _agenda_layout(result: InitResult, sheet_id: int, cfg: Config,
 
 
 def _exact(protection: dict, sheet_id: int, col: int) -> bool:
+    """The protection is of exactly column `col`, all rows. Google's JSON leaves out a field
+    holding its default (proto3): a missing sheetId or start index is 0 (column A, the first
+    worksheet); a missing end index is unbounded."""
     g = protection.get("range") or {}
-    return (g.get("sheetId", 0) == sheet_id and g.get("startColumnIndex") == col
-            and g.get("endColumnIndex") == col + 1 and "startRowIndex" not in g
+    return (g.get("sheetId", 0) == sheet_id and g.get("startColumnIndex", 0) == col
+            and g.get("endColumnIndex") == col + 1 and g.get("startRowIndex", 0) == 0
             and "endRowIndex" not in g)
 
 
@@ -279,7 +328,7 @@ def _protections(result: InitResult, store: GoogleSheetAgenda, cfg: Config,
                  and not (p.get("editors") or {}).get("domainUsersCanEdit"))
         if not right and "editors" in p:
             result.requests.append({"updateProtectedRange": {
-                "protectedRange": {**body, "protectedRangeId": p["protectedRangeId"]},
+                "protectedRange": {**body, "protectedRangeId": p.get("protectedRangeId", 0)},
                 "fields": "description,warningOnly,editors"}})
             added += 1
     if added:
@@ -294,14 +343,17 @@ def _history(result: InitResult, store: GoogleSheetAgenda, sheet: dict | None,
     if not right and (has_data or any(shown)):
         raise InitRefused(f"worksheet '{S.HISTORY_SHEET}' must have the headers "
                           f"{', '.join(S.HISTORY_HEADERS)} in A1:E1 but shows "
-                          f"{', '.join(shown) or 'nothing'} above data")
+                          f"{', '.join(shown) or 'nothing'} above data: type them there by "
+                          f"hand, or rename that worksheet so that init adds a new "
+                          f"'{S.HISTORY_SHEET}'")
     fresh = sheet is None
     sheet_id = (_new_sheet(result, S.HISTORY_SHEET, len(S.HISTORY_HEADERS)) if fresh
-                else sheet["properties"]["sheetId"])
+                else _sheet_id(sheet))
     if not right:
         _header_cells(result, sheet_id, 0, list(S.HISTORY_HEADERS),
                       [HEADER_FILL[S.Role.PROGRAM]] * len(S.HISTORY_HEADERS))
-    if not fresh and sheet["properties"].get("gridProperties", {}).get("frozenRowCount", 0) < 1:
+    if not fresh and (sheet.get("properties") or {}).get("gridProperties", {}).get(
+            "frozenRowCount", 0) < 1:
         result.requests.append({"updateSheetProperties": {
             "properties": {"sheetId": sheet_id, "gridProperties": {"frozenRowCount": 1}},
             "fields": "gridProperties.frozenRowCount"}})

@@ -2,8 +2,12 @@
 
 Quota per cycle (Sheets: 60 requests a minute per user; a batch counts as one):
 - `version()`: one Drive `files.get(fields=version)`, no Sheets request;
-- `read()`: one Drive probe and one `values.get` of the whole worksheet, unformatted, so that
-  ticks come back as JSON booleans and dates as serial numbers (turned into date-times here);
+- `read()`: one Drive probe and one `spreadsheets.get` of the whole worksheet (`ranges` = the
+  worksheet, `fields` = its properties, protections and the cells' `effectiveValue` and
+  `userEnteredValue.formulaValue`): ticks come back as JSON booleans and dates as serial
+  numbers (turned into date-times here), as `values.get` UNFORMATTED_VALUE/SERIAL_NUMBER gives
+  them, and the formula cells are known (SPEC rule 4: `Sheet.formulas`; `write()` never
+  writes over a cell that held a formula when last read), which `values.get` cannot tell;
 - `write()`: one `values:batchGet` (the header row, the `ID Sistem` column, the `match`
   columns only when a write needs them, and `Riwayat`'s key columns only with
   `recheck_history`), one `values:batchUpdate` (RAW: text stays text, never a formula) and at
@@ -16,13 +20,15 @@ before writing (SPEC rule 5).
 
 Approval protections (SPEC rule 7, `approval_trust()`): with `require_protection` the
 protections must be read in every cycle that may publish, and a publishing cycle already
-spends its 2 Sheets reads (the read and the re-location before writing). So `read()` then
-fetches the values *and* the protections in one `spreadsheets.get` (`ranges` = the
-worksheet, `fields` = properties, protectedRanges and the cells' `effectiveValue`, which are
-the same booleans and serials as UNFORMATTED_VALUE/SERIAL_NUMBER), and `approval_trust()`
-costs no Sheets request after it; only when the spreadsheet's owner appears among a
-protection's editors is one Drive `files.get(fields=owners)` made to recognise the owner.
-Without `require_protection`, `read()` is the plain `values.get` above.
+spends its 2 Sheets reads (the read and the re-location before writing). `read()`'s one
+`spreadsheets.get` brings the protections with the values, so `approval_trust()` costs no
+Sheets request after it; only when the spreadsheet's owner appears among a protection's
+editors is one Drive `files.get(fields=owners)` made to recognise the owner.
+
+Google's JSON leaves out every field holding its default (proto3): a protection of column A
+has no `startColumnIndex`, a range on the first worksheet no `sheetId`, a sheet without
+protections no `protectedRanges`. Every reader here takes a missing number as 0, a missing
+list as empty and a missing flag as false.
 """
 
 from __future__ import annotations
@@ -109,6 +115,12 @@ class GoogleSheetAgenda:
         self._read_header: list[Any] = []            # the header of the cached rows
         self._rows: list[list[Any]] = []
         self._row_by_id: dict[str, int] = {}
+        # The formula cells of the last read (SPEC rule 4: never written over), as normalised
+        # headers by the row's ID, and for rows without a unique ID by the row number then,
+        # with the row as it was shown (to check a write's `match`).
+        self._formula_ids: dict[str, frozenset[str]] = {}
+        self._formula_rows: dict[int, tuple[list[Any], frozenset[str]]] = {}
+        self._formula_layout: dict[str, int] = {}
         self.sheet_ids: dict[str, int] = {}          # worksheet title -> sheetId (check())
 
     # -- plumbing --------------------------------------------------------------------------
@@ -186,13 +198,9 @@ class GoogleSheetAgenda:
 
     def read(self) -> Sheet:
         version = self.version()
-        if self._verifies_protection():
-            grid = self._read_with_protections()
-        else:
-            with self._google(f"reading worksheet '{self.worksheet}'"):
-                reply = self.http.values_get(self.spreadsheet_id, quote_sheet(self.worksheet),
-                                             params=dict(UNFORMATTED))
-            grid = reply.get("values", [])
+        with self._google(f"reading worksheet '{self.worksheet}'"):
+            reply = self._get_spreadsheet(quote_sheet(self.worksheet), _GRID_FIELDS)
+        grid, formulas = self._take_sheet(reply, with_data=True)
         header = list(grid[0]) if grid else []
         dates = self._date_columns(header)
         rows = []
@@ -202,8 +210,10 @@ class GoogleSheetAgenda:
                 if c < len(row) and _is_number(row[c]):
                     row[c] = from_serial(row[c])
             rows.append(row)
+        formulas = frozenset((r, c) for r, c in formulas if r >= 2)
         self._remember(header, rows)
-        return Sheet(header=header, rows=rows, version=version or "")
+        self._remember_formulas(header, rows, formulas)
+        return Sheet(header=header, rows=rows, version=version or "", formulas=formulas)
 
     def _verifies_protection(self) -> bool:
         return self.require_protection and bool(self.approval_columns)
@@ -214,14 +224,12 @@ class GoogleSheetAgenda:
                                      params={"ranges": ranges, "fields": fields})
         return json.loads(response.content, object_hook=_collapse_cell)
 
-    def _read_with_protections(self) -> list[list[Any]]:
-        """The worksheet's values (as `values.get` UNFORMATTED_VALUE gives them) and its
-        protections, in one request."""
-        with self._google(f"reading worksheet '{self.worksheet}'"):
-            reply = self._get_spreadsheet(quote_sheet(self.worksheet), _GRID_FIELDS)
-        return self._take_sheet(reply, with_data=True)
-
-    def _take_sheet(self, reply: dict, with_data: bool) -> list[list[Any]]:
+    def _take_sheet(self, reply: dict, with_data: bool
+                    ) -> tuple[list[list[Any]], set[tuple[int, int]]]:
+        """The worksheet's values (as `values.get` UNFORMATTED_VALUE would give them) and the
+        (sheet row, column) of its formula cells, from a spreadsheets.get of `_GRID_FIELDS`;
+        its id, size and protections are remembered. Google's JSON leaves out what holds its
+        default (0, false, empty): every number and list here may be missing."""
         sheets = [s for s in reply.get("sheets", [])
                   if s.get("properties", {}).get("title") == self.worksheet]
         if not sheets:
@@ -234,15 +242,23 @@ class GoogleSheetAgenda:
         self._grid_rows = props.get("gridProperties", {}).get("rowCount")
         self._protections = list(sheet.get("protectedRanges", []))
         grid: list[list[Any]] = []
+        formulas: set[tuple[int, int]] = set()
         for block in sheet.get("data", []) if with_data else []:
-            for row_data in block.get("rowData", []):
-                values = [_cell_value(v) for v in row_data.get("values", [])]
+            # one block: the whole worksheet (or its row 1), from A1 on
+            first, column = block.get("startRow", 0) + 1, block.get("startColumn", 0)
+            for r, row_data in enumerate(block.get("rowData", []), start=first):
+                values = []
+                for c, v in enumerate(row_data.get("values", []), start=column):
+                    if isinstance(v, _Formula):
+                        formulas.add((r, c))
+                        v = v.value
+                    values.append(_cell_value(v))
                 while values and values[-1] is None:
                     values.pop()
                 grid.append(values)
         while grid and not grid[-1]:
             grid.pop()
-        return grid
+        return grid, formulas
 
     # -- approval protections (SPEC rule 7) -------------------------------------------------
     def approval_trust(self) -> str:
@@ -258,7 +274,7 @@ class GoogleSheetAgenda:
                 with self._google("reading the agenda's protections"):
                     reply = self._get_spreadsheet(f"{quote_sheet(self.worksheet)}!1:1",
                                                   _GRID_FIELDS)
-                grid = self._take_sheet(reply, with_data=True)
+                grid, _ = self._take_sheet(reply, with_data=True)
                 if self._header is None:
                     self._header = list(grid[0]) if grid else []
         except AdapterError as err:
@@ -358,6 +374,37 @@ class GoogleSheetAgenda:
                     counts.setdefault(key, []).append(n)
         self._row_by_id = {k: v[0] for k, v in counts.items() if len(v) == 1}
 
+    def _remember_formulas(self, header: list[Any], rows: list[list[Any]],
+                           formulas: frozenset[tuple[int, int]]) -> None:
+        layout = layout_of(header)
+        names = {c: k for k, c in layout.items()}
+        by_row: dict[int, set[str]] = {}
+        for r, c in formulas:
+            if c in names:
+                by_row.setdefault(r, set()).add(names[c])
+        ids = {n: k for k, n in self._row_by_id.items()}
+        self._formula_layout = layout
+        self._formula_ids = {ids[n]: frozenset(h) for n, h in by_row.items() if n in ids}
+        self._formula_rows = {n: (list(rows[n - 2]) if n - 2 < len(rows) else [], frozenset(h))
+                              for n, h in by_row.items() if n not in ids}
+        # a row whose ID was unique holds no formula where none is listed
+        for key in self._row_by_id:
+            self._formula_ids.setdefault(key, frozenset())
+
+    def _formula_headers(self, w: RowWrite) -> frozenset[str]:
+        """The (normalised) headers under which `w`'s row held a formula when last read."""
+        held = self._formula_ids.get(w.entry_id)
+        if held is not None:
+            return held
+        if not w.match or w.row not in self._formula_rows:
+            return frozenset()
+        shown, held = self._formula_rows[w.row]
+        for h, text in w.match.items():
+            c = self._formula_layout.get(S.normalise_header(h))
+            if c is None or cell_text(shown[c] if c < len(shown) else None) != text:
+                return frozenset()
+        return held
+
     def history(self) -> list[HistoryRow]:
         with self._google(f"reading worksheet '{S.HISTORY_SHEET}'"):
             (grid,) = self._batch_get([f"{quote_sheet(S.HISTORY_SHEET)}!A2:E"])
@@ -385,7 +432,7 @@ class GoogleSheetAgenda:
                                   "ada yang ditulis.")
             targets, missed = rows.locate(
                 writes, lambda header: columns.get(S.normalise_header(header)))
-            data = self._cell_updates(targets, layout)
+            data = self._cell_updates(targets, layout, header)
             # `riwayat` holds Riwayat!B:E: ID Sistem, No. Agenda, Peristiwa, Keterangan.
             fresh = rows.new_history(history, [(p[0], p[2], p[3]) for p in
                                                (list(r) + [None] * 4 for r in riwayat or [])])
@@ -403,6 +450,9 @@ class GoogleSheetAgenda:
                          _text_value(h.detail)] for h in fresh]})
         if data:
             self._update_cache(targets, layout)
+        for w in targets.values():        # a row given its ID now: its formulas by that ID
+            if w.entry_id not in self._formula_ids:
+                self._formula_ids[w.entry_id] = self._formula_headers(w)
         return WriteReport(tuple(w.entry_id for w in targets.values()), tuple(missed),
                            self._version_after())
 
@@ -448,7 +498,16 @@ class GoogleSheetAgenda:
         raise GoogleUnavailable("the agenda's columns keep moving; writes retried next cycle",
                                 "Kolom Buku Agenda sedang diubah; ditulis pada siklus berikutnya.")
 
-    def _cell_updates(self, targets: dict[int, RowWrite], layout: dict[str, int]) -> list[dict]:
+    @staticmethod
+    def _absent_optional(header: str, header_row: Sequence[Any]) -> bool:
+        """An optional column (Pratinjau) that the agenda does not have: `init` adds it, and
+        until then it is not written (doubled, it is an error like any other)."""
+        key = S.normalise_header(header)
+        return (key in {S.normalise_header(h) for h in S.OPTIONAL_HEADERS}
+                and not any(S.normalise_header(h) == key for h in header_row))
+
+    def _cell_updates(self, targets: dict[int, RowWrite], layout: dict[str, int],
+                      header_row: Sequence[Any] = ()) -> list[dict]:
         data = []
         # Cells already showing the value are skipped, judged by the last read when its
         # columns are still where they were (a cache; the cycle also skips them itself).
@@ -456,14 +515,22 @@ class GoogleSheetAgenda:
         sheet = quote_sheet(self.worksheet)
         for row, w in sorted(targets.items()):
             before = self._cached_row(w) if use_cache else None
+            formulas = self._formula_headers(w)
             cells: dict[int, Any] = {}
             for header, value in w.cells.items():
                 col = layout.get(S.normalise_header(header))
+                if col is None and self._absent_optional(header, header_row):
+                    log.debug("column '%s' is not in the agenda (yet): not written", header)
+                    continue
                 if col is None:
                     raise GoogleError(f"header '{header}' is missing or duplicated in worksheet "
                                       f"'{self.worksheet}'; nothing written",
                                       f"Judul kolom '{header}' hilang atau ganda; tidak ada "
                                       "yang ditulis.")
+                if S.normalise_header(header) in formulas:     # the office's (SPEC rule 4)
+                    log.debug("row %s: '%s' held a formula when read; not written over",
+                              w.entry_id, header)
+                    continue
                 if before is not None and col < len(before) and same_value(before[col], value):
                     continue
                 if before is not None and col >= len(before) and same_value(None, value):
@@ -501,7 +568,11 @@ class GoogleSheetAgenda:
             before = self._cached_row(w)
             if before is None:
                 continue
+            formulas = self._formula_headers(w)
             for header, value in w.cells.items():
+                if S.normalise_header(header) in formulas or \
+                        S.normalise_header(header) not in layout:     # an absent optional one
+                    continue
                 col = layout[S.normalise_header(header)]
                 before.extend([None] * (col + 1 - len(before)))
                 before[col] = None if value == "" else value
@@ -574,7 +645,8 @@ class GoogleSheetAgenda:
         with self._google("reading the spreadsheet's worksheets"):
             meta = self.http.fetch_sheet_metadata(
                 self.spreadsheet_id, params={"fields": "sheets.properties(sheetId,title)"})
-        self.sheet_ids = {s["properties"]["title"]: s["properties"].get("sheetId", 0)
+        self.sheet_ids = {(s.get("properties") or {}).get("title", ""):
+                          (s.get("properties") or {}).get("sheetId", 0)
                           for s in meta.get("sheets", [])}
         return known(), False
 
@@ -596,8 +668,8 @@ class GoogleSheetAgenda:
                         f"{self.email}: open it in Google Sheets, Share, add {self.email} as "
                         "Editor (and check agenda.spreadsheet_id)"]
             return [str(err)]
-        titles = {s["properties"]["title"]: s["properties"]["sheetId"]
-                  for s in meta.get("sheets", [])}
+        titles = {(s.get("properties") or {}).get("title", ""):
+                  (s.get("properties") or {}).get("sheetId", 0) for s in meta.get("sheets", [])}
         self.sheet_ids = titles
         for name in (self.worksheet, S.HISTORY_SHEET):
             if name not in titles:
@@ -619,13 +691,19 @@ class GoogleSheetAgenda:
             if self.worksheet in heads:
                 header = heads[self.worksheet]
                 norm = [S.normalise_header(h) for h in header]
-                for h in (c.header for c in S.COLUMNS
-                          if c.header not in (S.PARAF_KADIS, S.PARAF_KABID)):
-                    n = norm.count(S.normalise_header(h))
-                    if n != 1:
+                for c in S.COLUMNS:
+                    if c.header in (S.PARAF_KADIS, S.PARAF_KABID):
+                        continue
+                    h, n = c.header, norm.count(S.normalise_header(c.header))
+                    if n == 0 and c.optional:
+                        # no problem: the agenda works without it; `init` adds it
+                        log.info("optional column '%s' is missing in '%s': `python main.py "
+                                 "init` adds it", h, self.worksheet)
+                    elif n != 1:
                         problems.append(f"header '{h}' is {'missing' if n == 0 else 'duplicated'}"
                                         f" in row 1 of '{self.worksheet}': "
-                                        + ("add it (or run `python main.py init`)" if n == 0
+                                        + ("add it (`python main.py init` adds it only to a "
+                                           "sheet without data rows)" if n == 0
                                            else "rename or remove the extra column"))
             if S.HISTORY_SHEET in heads:
                 got_h = [cell_text(v) for v in heads[S.HISTORY_SHEET][:5]]
@@ -645,7 +723,8 @@ class GoogleSheetAgenda:
 # -- helpers -------------------------------------------------------------------------------
 
 _GRID_FIELDS = ("sheets(properties(sheetId,title,gridProperties(rowCount)),protectedRanges,"
-                "data(rowData(values(effectiveValue))))")
+                "data(startRow,startColumn,rowData(values(effectiveValue,"
+                "userEnteredValue.formulaValue))))")
 _SCALARS = frozenset({"stringValue", "numberValue", "boolValue", "effectiveValue"})
 _ERROR_TEXT = {"NULL_VALUE": "#NULL!", "DIVIDE_BY_ZERO": "#DIV/0!", "VALUE": "#VALUE!",
                "REF": "#REF!", "NAME": "#NAME?", "NUM": "#NUM!", "N_A": "#N/A",
@@ -656,9 +735,30 @@ class _Error(str):
     """A formula's error value, shown as Google shows it."""
 
 
+class _Formula:
+    """A cell holding a formula (SPEC rule 4: the office's), with the value it shows."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
+_CELL_KEYS = frozenset({"effectiveValue", "userEnteredValue"})
+
+
 def _collapse_cell(obj: dict) -> Any:
     """json object_hook: `{"effectiveValue": {"stringValue": "x"}}` becomes "x" while parsing,
-    so a large sheet is never held as two dicts per cell."""
+    so a large sheet is never held as two dicts per cell; a cell whose userEnteredValue has a
+    formulaValue becomes a `_Formula` of what it shows. (Hooks run innermost first: the
+    ExtendedValues are plain values, or a dict such as {"formulaValue": ...}, by then.)"""
+    if obj and obj.keys() <= _CELL_KEYS and not isinstance(obj.get("userEnteredValue"), str):
+        entered, shown = obj.get("userEnteredValue"), obj.get("effectiveValue")
+        if isinstance(shown, dict):          # no value (a formula showing nothing): {}
+            shown = None
+        if isinstance(entered, dict) and "formulaValue" in entered:
+            return _Formula(shown)
+        return shown
     if len(obj) == 1:
         (key, value), = obj.items()
         if key in _SCALARS:

@@ -1,8 +1,10 @@
 """The Buku Agenda as an .xlsx file on disk (or a shared folder).
 
-Reading uses calamine (values only, fast). Writing patches only the cells the program must
-write inside the worksheet XML and leaves every other byte of the workbook as the office
-left it: formatting, validations, comments, charts, other sheets. (openpyxl would rewrite
+Reading uses calamine (values only, fast); which cells hold a formula, and what an error
+cell shows, a byte scan of the worksheet XML adds (a formula is the office's: never written
+over, SPEC rule 4). Writing patches only the cells the program must write inside the
+worksheet XML and leaves every other byte of the workbook as the office left it:
+formatting, validations, comments, charts, other sheets. (openpyxl would rewrite
 the whole file and drop what it does not model.) The file is replaced atomically, the
 previous version kept as a backup, and a file saved by someone between our read and our
 write is read again so their edits are never overwritten.
@@ -17,12 +19,13 @@ import math
 import os
 import re
 import shutil
+import threading
 import time
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 from lxml import etree
 from python_calamine import CalamineWorkbook
@@ -42,7 +45,7 @@ PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 ROW_RE = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.S)
 CELL_RE = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?(?:/>|>.*?</c>)', re.S)
 STYLE_RE = re.compile(rb'\bs="(\d+)"')
-DIMENSION_RE = re.compile(rb'(<dimension ref="[A-Z]+\d+:[A-Z]+)\d+"')
+DIMENSION_RE = re.compile(rb'(<dimension ref="[A-Z]+\d+:)([A-Z]+)(\d+)"')
 COL_RE = re.compile(rb'<col\b[^>]*>')
 # Any prefix: a workbook saved by another program may bind the main namespace to one.
 SHEET_DATA_RE = re.compile(rb'<(\w+:)?sheetData\b[^>]*?(/?)>')
@@ -53,10 +56,31 @@ BAD_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 # Characters XML 1.0 cannot carry; they are dropped from text the program writes.
 ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 BUILTIN_DATE_FORMATS = set(range(14, 23)) | {45, 46, 47}
+# Cells holding a formula or showing an error (SPEC rule 4), found in the worksheet XML
+# without parsing it: calamine reads values only. A `<f` inside <sheetData> always opens a
+# formula (cell text cannot hold a raw `<`), and it is the first child of its cell.
+FORMULA_IN_CELL_RE = re.compile(rb"<(?:\w+:)?f[\s/>]")
+# LibreOffice saves every tick box it read as a constant formula, `<f>TRUE()</f>`: that is a
+# value, not the office's formula, or no tick could ever be cleared (rule 2) after a Calc save.
+CONSTANT_TICK_RE = re.compile(rb"<(\w+:)?f>(?:TRUE|FALSE)(?:\(\))?</(?:\w+:)?f>", re.I)
+CELL_START_RE = re.compile(rb"<(?:\w+:)?c\s[^>]*>")
+CELL_REF_RE = re.compile(rb'\br="([A-Z]+)(\d+)"')
+RANGE_REF_RE = re.compile(rb'\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+ERROR_TYPE = b' t="e"'
+ERROR_VALUE_RE = re.compile(
+    rb"(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>))?<(?:\w+:)?v>([^<]*)</")
 
 
 class XlsxError(AdapterError):
     pass
+
+
+class NeedsPerson(XlsxError):
+    """The agenda has a problem only a person can fix; `problems` says, each, what to change."""
+
+    def __init__(self, problems: Sequence[str]):
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
 
 
 def _clean(value: Any) -> Any:
@@ -69,11 +93,151 @@ def read_grid(data: bytes, sheet_name: str) -> list[list[Any]]:
     if sheet_name not in book.sheet_names:
         raise XlsxError(f"worksheet '{sheet_name}' not found (sheets: {', '.join(book.sheet_names)})",
                         f"Lembar kerja '{sheet_name}' tidak ditemukan di berkas agenda.")
-    sheet = book.get_sheet_by_name(sheet_name)
+    try:
+        sheet = book.get_sheet_by_name(sheet_name)
+    except Exception as err:
+        # calamine refuses the whole sheet over an error it does not know (#SPILL!, #CALC!,
+        # #GETTING_DATA): read it with its error cells as text instead.
+        if "error value" not in str(err):
+            raise
+        data = _errors_as_text(data, sheet_name)
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(sheet_name)
     rows = [[_clean(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
     # calamine starts at the first used cell; pad so that rows[0] is sheet row 1.
     top, left = sheet.start or (0, 0)
     return [[] for _ in range(top)] + [[None] * left + row for row in rows]
+
+
+def read_sheet(data: bytes, sheet_name: str) -> tuple[list[list[Any]], frozenset[tuple[int, int]]]:
+    """A worksheet as `read_grid` gives it, but each error cell as the text it shows (calamine
+    makes it empty), and the (row, 0-based column) of every cell below row 1 holding a
+    formula."""
+    zin = zipfile.ZipFile(io.BytesIO(data))
+    part = _sheet_parts(zin)[0].get(sheet_name)
+    # The scan (inflating the part, two byte searches) runs while calamine parses the same
+    # part, which it does without holding the GIL: with a second core free, the read takes
+    # hardly longer than before.
+    scan: list[Any] = []
+
+    def scan_part() -> None:
+        try:
+            if part is None:
+                scan.append(_CellScan())
+            else:
+                with zin.open(part) as stream:
+                    scan.append(_CellScan().part(stream))
+        except BaseException as err:     # handed to the reading thread below
+            scan.append(err)
+
+    worker = threading.Thread(target=scan_part, name="xlsx-formula-scan", daemon=True)
+    worker.start()
+    try:
+        grid = read_grid(data, sheet_name)
+    finally:
+        worker.join()
+    if isinstance(scan[0], BaseException):
+        raise scan[0]
+    formulas, arrays, errors = scan[0].formulas, scan[0].arrays, scan[0].errors
+    for (row, col), text in errors.items():
+        while len(grid) < row:
+            grid.append([])
+        cells = grid[row - 1]
+        if len(cells) <= col:
+            cells.extend([None] * (col + 1 - len(cells)))
+        cells[col] = text
+    if arrays:
+        # An array formula fills its whole range; only the cells the sheet has can be written.
+        height, width = len(grid), max(map(len, grid), default=0)
+        for top, left, bottom, right in arrays:
+            formulas.update((r, c) for r in range(top, min(bottom, height) + 1)
+                            for c in range(left, min(right, width - 1) + 1))
+    return grid, frozenset(cell for cell in formulas if cell[0] > 1)
+
+
+class _CellScan:
+    """Which cells of one worksheet part hold a formula, which ranges array formulas fill,
+    and the text of each error cell; the part is streamed in pieces of whole rows, so it is
+    never held whole (a 20,000-row agenda is some 25 MB of XML) and is read while it is still
+    in the processor's cache. Cheap: two byte searches, then work only where they hit."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self) -> None:
+        self.formulas: set[tuple[int, int]] = set()
+        self.arrays: list[tuple[int, int, int, int]] = []     # (top, left, bottom, right)
+        self.errors: dict[tuple[int, int], str] = {}
+
+    def part(self, stream: io.BufferedIOBase) -> _CellScan:
+        prefix: bytes | None = None
+        carry, start = b"", 0
+        while True:
+            chunk = stream.read(self.CHUNK)
+            buf = carry + chunk if carry else chunk
+            if prefix is None:
+                data = SHEET_DATA_RE.search(buf)
+                if data is None or data.group(2):     # not there yet, or no cells at all
+                    if not chunk or data is not None:
+                        return self
+                    carry = buf
+                    continue
+                prefix, start = data.group(1) or b"", data.end()
+                row_end, sheet_end = b"</" + prefix + b"row>", b"</" + prefix + b"sheetData"
+                formula = re.compile(b"<" + re.escape(prefix) + rb"f[\s/>]")
+            # Up to the end of the last complete row: no cell is cut in two. The cells end
+            # after it, if in this piece at all.
+            rows = buf.rfind(row_end, start)
+            cut = rows + len(row_end) if rows >= 0 else start
+            last = buf.find(sheet_end, cut)
+            if last >= 0 or not chunk:
+                self._region(buf, start, last if last >= 0 else len(buf), prefix, formula)
+                return self
+            self._region(buf, start, cut, prefix, formula)
+            carry, start = buf[cut:], 0
+
+    def _region(self, xml: bytes, start: int, end: int, p: bytes, formula: re.Pattern) -> None:
+        cell_tag = b"<" + p + b"c"
+        for found in formula.finditer(xml, start, end):
+            at = found.start()
+            head = xml.rfind(b"<", start, at)         # the cell's start tag, right before
+            ref = CELL_REF_RE.search(xml, head, at) if xml.startswith(cell_tag, head) else None
+            if ref is None or CONSTANT_TICK_RE.match(xml, at):
+                continue          # no address (never written by Excel), or a plain TRUE/FALSE
+            row, col = int(ref.group(2)), column_index(ref.group(1).decode())
+            self.formulas.add((row, col))
+            if xml[found.end() - 1] != 62:            # `<f ...>`: attributes; 62 is `>`
+                tag = xml[at:xml.index(b">", at)]
+                spread = RANGE_REF_RE.search(tag)
+                if spread and (b'"array"' in tag or b'"dataTable"' in tag):
+                    top, left = int(spread.group(2)), column_index(spread.group(1).decode())
+                    bottom = int(spread.group(4)) if spread.group(4) else top
+                    right = column_index(spread.group(3).decode()) if spread.group(3) else left
+                    self.arrays.append((top, left, bottom, right))
+        at = xml.find(ERROR_TYPE, start, end)
+        while at >= 0:
+            head = xml.rfind(b"<", start, at)
+            tag = CELL_START_RE.match(xml, head)
+            if tag is not None and tag.end() > at and xml[tag.end() - 2] != 47:  # not `<c/>`
+                ref = CELL_REF_RE.search(xml, head, tag.end())
+                value = ERROR_VALUE_RE.match(xml, tag.end(), end)
+                if ref and value and value.group(1):
+                    self.errors[(int(ref.group(2)), column_index(ref.group(1).decode()))] = \
+                        unescape(value.group(1).decode("utf-8", "replace"))
+            at = xml.find(ERROR_TYPE, at + len(ERROR_TYPE), end)
+
+
+def _errors_as_text(data: bytes, sheet_name: str) -> bytes:
+    """The workbook with the error cells of one worksheet typed as formula text (`t="str"`),
+    which calamine reads whatever the error; only for a sheet calamine refuses."""
+    zin = zipfile.ZipFile(io.BytesIO(data))
+    part = _sheet_parts(zin)[0].get(sheet_name)
+    if part is None:
+        return data
+    xml = re.sub(rb'(<(?:\w+:)?c\s[^>]*?\st=)"e"', rb'\1"str"', zin.read(part))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info, xml if info.filename == part else zin.read(info.filename))
+    return out.getvalue()
 
 
 class XlsxAgenda:
@@ -85,7 +249,8 @@ class XlsxAgenda:
         self.path = Path(path)
         self.worksheet = worksheet
         self.backup_dir = Path(backup_dir)
-        self._last_read: tuple[str, list[list[Any]]] | None = None
+        # (version, grid, formulas) of the last read, reused by `write` if the file is unchanged
+        self._last_read: tuple[str, list[list[Any]], frozenset[tuple[int, int]]] | None = None
 
     # -- reading ---------------------------------------------------------------------------
     def version(self) -> str | None:
@@ -114,16 +279,16 @@ class XlsxAgenda:
     def read(self) -> Sheet:
         data, version = self._load()
         try:
-            grid = read_grid(data, self.worksheet)
+            grid, formulas = read_sheet(data, self.worksheet)
         except XlsxError:
             raise
         except Exception as err:  # calamine raises its own types for broken files
             raise XlsxError(f"agenda file {self.path} cannot be read as .xlsx ({err}); restore "
                             f"it from {self.backup_dir} or save it again as .xlsx",
                             "Berkas Buku Agenda rusak atau bukan .xlsx.") from err
-        self._last_read = (version, grid)      # reused by `write` if the file is unchanged
+        self._last_read = (version, grid, formulas)
         header = grid[0] if grid else []
-        return Sheet(header=header, rows=grid[1:], version=version)
+        return Sheet(header=header, rows=grid[1:], version=version, formulas=formulas)
 
     def history(self) -> list[HistoryRow]:
         data, _ = self._load()
@@ -144,10 +309,19 @@ class XlsxAgenda:
             names = CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names
         except Exception as err:
             return [f"agenda file {self.path} cannot be opened: {err}"]
-        for sheet in (self.worksheet, S.HISTORY_SHEET):
-            if sheet not in names:
-                problems.append(f"worksheet '{sheet}' is missing in {self.path}: run "
-                                "`python main.py init` (it adds what is missing, keeps data)")
+        if self.worksheet not in names:
+            problems.append(f"worksheet '{self.worksheet}' is missing in {self.path} (its "
+                            f"worksheets: {', '.join(names)}): rename the worksheet that holds "
+                            f"the agenda to '{self.worksheet}', or set agenda.worksheet in the "
+                            "configuration to its name")
+        twin = next((n for n in names if n.casefold() == S.HISTORY_SHEET.casefold()), None)
+        if twin is not None and twin != S.HISTORY_SHEET:
+            problems.append(f"worksheet '{twin}' in {self.path} must be named exactly "
+                            f"'{S.HISTORY_SHEET}': rename it (double-click its tab)")
+        elif twin is None:
+            problems.append(f"worksheet '{S.HISTORY_SHEET}' is missing in {self.path}: run "
+                            "`python main.py init` (it adds what is missing, keeps data)")
+        # A missing optional column (Pratinjau) is no problem: `init` adds it when asked.
         if not os.access(self.path.parent, os.W_OK):
             problems.append(f"folder {self.path.parent} is not writable by this user: "
                             "grant write permission so results can be saved")
@@ -157,8 +331,9 @@ class XlsxAgenda:
     def write(self, writes: Sequence[RowWrite], history: Sequence[HistoryRow],
               recheck_history: bool = True) -> WriteReport:
         def patch(data: bytes, version: str) -> _Patch:
-            grid = self._last_read[1] if self._last_read and self._last_read[0] == version else None
-            return _patch_workbook(data, self.worksheet, writes, history, grid, recheck_history)
+            last = self._last_read
+            read = last[1:] if last and last[0] == version else None
+            return _patch_workbook(data, self.worksheet, writes, history, read, recheck_history)
 
         done, version = self._save(patch)
         return WriteReport(done.written, done.missed, version)
@@ -168,6 +343,23 @@ class XlsxAgenda:
         # No backup: only the program's own worksheet changes, and the backup must keep the
         # agenda as it was before the program last wrote into people's rows.
         self._save(lambda data, version: _put_sheet(data, name, rows), backup=False)
+
+    def repair(self, columns: Sequence[S.Column]) -> list[str]:
+        """What `init` adds to an existing agenda, every other byte kept: a missing `Riwayat`
+        worksheet (or the header row of an empty one) and the header of each missing optional
+        column of `columns`. Returns what was added (English; empty: nothing to do, the file
+        untouched). Raises `NeedsPerson`, changing nothing, for what only a person can fix (a
+        required header missing or doubled, the agenda worksheet missing), `XlsxError` for a
+        file that cannot be read."""
+        added: list[str] = []
+
+        def patch(data: bytes, version: str) -> _Patch:
+            done, what = _repair_workbook(data, self.worksheet, columns, self.path)
+            added[:] = what
+            return done
+
+        self._save(patch)
+        return added
 
     def _save(self, patch: Callable[[bytes, str], _Patch],
               backup: bool = True) -> tuple[_Patch, str]:
@@ -242,15 +434,16 @@ def _layout(header: list[Any]) -> dict[str, int]:
 
 
 def _patch_workbook(data: bytes, worksheet: str, writes: Sequence[RowWrite],
-                    history: Sequence[HistoryRow], grid: list[list[Any]] | None,
+                    history: Sequence[HistoryRow],
+                    read: tuple[list[list[Any]], frozenset[tuple[int, int]]] | None,
                     recheck_history: bool) -> _Patch:
     zin = zipfile.ZipFile(io.BytesIO(data))
     parts, date1904 = _sheet_parts(zin)
     if worksheet not in parts or S.HISTORY_SHEET not in parts:
         raise XlsxError(f"worksheet '{worksheet}' or '{S.HISTORY_SHEET}' missing; run `init`")
-    if grid is None:
-        grid = read_grid(data, worksheet)
-    layout = _layout(grid[0] if grid else [])
+    grid, formulas = read if read is not None else read_sheet(data, worksheet)
+    header_row = grid[0] if grid else []
+    layout = _layout(header_row)
     if S.normalise_header(S.ENTRY_ID) not in layout:
         raise XlsxError("the header 'ID Sistem' is missing or duplicated; nothing written")
 
@@ -267,7 +460,13 @@ def _patch_workbook(data: bytes, worksheet: str, writes: Sequence[RowWrite],
         for header, value in w.cells.items():
             col = layout.get(S.normalise_header(header))
             if col is None:
+                if header in S.OPTIONAL_HEADERS and not any(
+                        S.normalise_header(h) == S.normalise_header(header) for h in header_row):
+                    continue              # a column `init` adds: until then, not written
                 raise XlsxError(f"header '{header}' is missing or duplicated; nothing written")
+            if (row, col) in formulas:    # the office's, whatever it shows (SPEC rule 4)
+                log.debug("cell %s%d holds a formula: not written", column_letter(col), row)
+                continue
             current = grid[row - 1][col] if col < len(grid[row - 1]) else None
             if not same_value(current, value):
                 sheet.set(row, col, value)
@@ -305,6 +504,15 @@ def _put_sheet(data: bytes, name: str, rows: Sequence[Sequence[Any]]) -> _Patch:
     parts, date1904 = _sheet_parts(zin)
     styles = _Styles(zin.read("xl/styles.xml"))
     changed: dict[str, _SheetXml | bytes] = {}
+    _put_sheet_into(zin, parts, styles, date1904, changed, name, rows)
+    if styles.dirty:
+        changed["xl/styles.xml"] = styles.bytes()
+    return _Patch(zin, changed, (), ())
+
+
+def _put_sheet_into(zin: zipfile.ZipFile, parts: dict[str, str], styles: _Styles,
+                    date1904: bool, changed: dict[str, _SheetXml | bytes], name: str,
+                    rows: Sequence[Sequence[Any]]) -> None:
     # Excel compares worksheet names ignoring case.
     part = next((p for n, p in parts.items() if n.casefold() == name.casefold()), None)
     if part is None:
@@ -314,9 +522,86 @@ def _put_sheet(data: bytes, name: str, rows: Sequence[Sequence[Any]]) -> _Patch:
         sheet = _SheetXml(zin.read(part), styles, date1904)
     sheet.replace_rows(rows)
     changed[part] = sheet
+
+
+def _repair_workbook(data: bytes, worksheet: str, columns: Sequence[S.Column],
+                     path: Path) -> tuple[_Patch, list[str]]:
+    """The patch `XlsxAgenda.repair` makes, and what it adds."""
+    zin = zipfile.ZipFile(io.BytesIO(data))
+    parts, date1904 = _sheet_parts(zin)
+    if worksheet not in parts:
+        names = ", ".join(f"'{n}'" for n in parts) or "none"
+        raise NeedsPerson([
+            f"{path} has no worksheet '{worksheet}' (its worksheets: {names}): rename the "
+            f"worksheet that holds the agenda to '{worksheet}', or set agenda.worksheet in the "
+            "configuration to its name"])
+    try:
+        grid, formulas = read_sheet(data, worksheet)
+        history = read_grid(data, S.HISTORY_SHEET) if S.HISTORY_SHEET in parts else None
+    except XlsxError:
+        raise
+    except Exception as err:         # calamine's own error types for a damaged file
+        raise XlsxError(f"agenda file {path} cannot be read as .xlsx ({err}); save it again "
+                        "as .xlsx (Excel: File > Save As > Excel Workbook)") from err
+
+    problems = []
+    others = [n for n in parts
+              if n.casefold() == S.HISTORY_SHEET.casefold() and n != S.HISTORY_SHEET]
+    if others:
+        problems.append(f"worksheet '{others[0]}' in {path} must be named exactly "
+                        f"'{S.HISTORY_SHEET}': rename it (double-click its tab)")
+    header = grid[0] if grid else []
+    places: dict[str, list[int]] = {}
+    for i, cell in enumerate(header):
+        if S.normalise_header(cell):
+            places.setdefault(S.normalise_header(cell), []).append(i)
+    missing = []
+    for column in columns:
+        found = places.get(S.normalise_header(column.header), [])
+        if len(found) > 1:
+            cells = ", ".join(f"{column_letter(c)}1" for c in found)
+            problems.append(f"header '{column.header}' appears {len(found)} times in row 1 of "
+                            f"worksheet '{worksheet}' (cells {cells}): rename or delete all "
+                            "but one of them")
+        elif not found and column.optional:
+            missing.append(column.header)
+        elif not found:
+            problems.append(f"row 1 of worksheet '{worksheet}' has no header '{column.header}': "
+                            f"type '{column.header}' (spelled exactly so) into an empty cell of "
+                            "row 1; where does not matter")
+    if problems:
+        raise NeedsPerson(problems)
+
+    styles = _Styles(zin.read("xl/styles.xml"))
+    changed: dict[str, _SheetXml | bytes] = {}
+    added: list[str] = []
+    if missing:
+        sheet = _SheetXml(zin.read(parts[worksheet]), styles, date1904)
+        filled = [i for i, cell in enumerate(header) if S.normalise_header(cell)]
+        # A new header looks like the program's others: the style of the rightmost one.
+        program = [places[k][0] for k in map(S.normalise_header, S.PROGRAM_HEADERS) if k in places]
+        style = sheet.style_of(1, max(program or filled)) if filled else 0
+        taken = {c for _, c in formulas}
+        col = filled[-1] + 1 if filled else 0
+        for name in missing:
+            # A column holding something below an empty header is someone's: never taken.
+            while col in taken or any(col < len(r) and r[col] not in (None, "") for r in grid) \
+                    or not sheet.set(1, col, name, style=style):
+                col += 1
+            added.append(f"column '{name}' (header in cell {column_letter(col)}1)")
+            col += 1
+        changed[parts[worksheet]] = sheet
+    if history is None:
+        _put_sheet_into(zin, parts, styles, date1904, changed, S.HISTORY_SHEET,
+                        [list(S.HISTORY_HEADERS)])
+        added.append(f"worksheet '{S.HISTORY_SHEET}' with its header row")
+    elif not any(v not in (None, "") for r in history for v in r):
+        _put_sheet_into(zin, parts, styles, date1904, changed, S.HISTORY_SHEET,
+                        [list(S.HISTORY_HEADERS)])
+        added.append(f"the header row of the empty worksheet '{S.HISTORY_SHEET}'")
     if styles.dirty:
         changed["xl/styles.xml"] = styles.bytes()
-    return _Patch(zin, changed, (), ())
+    return _Patch(zin, changed, (), ()), added
 
 
 def _add_sheet(zin: zipfile.ZipFile, name: str, changed: dict[str, _SheetXml | bytes]) -> str:
@@ -510,6 +795,7 @@ class _SheetXml:
         self._added: dict[int, bytes] = {}         # rows appended after the last one
         self._cuts: list[tuple[int, int, bytes]] = []  # spans replaced by `replace_rows`
         self._spans: dict[int, tuple[int, int]] | None = None
+        self._widest = -1                          # the rightmost column `set` wrote
         self._col_styles = self._column_styles()
 
     def _column_styles(self) -> list[tuple[int, int, int]]:
@@ -566,7 +852,9 @@ class _SheetXml:
         return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t xml:space="preserve">{text}'
                 f'</{p}t></{p}is></{p}c>').encode("utf-8")
 
-    def set(self, row: int, col: int, value: Any) -> None:
+    def set(self, row: int, col: int, value: Any, style: int | None = None) -> bool:
+        """Cell (row, col) holds `value` (with `style`, default: the cell's or its column's);
+        False, and nothing changed, when the cell holds a formula: that is the office's."""
         row_xml = self._row_xml(row)
         head_end = row_xml.index(b">") + 1
         if row_xml[head_end - 2:head_end] == b"/>":      # an empty row: open it
@@ -577,10 +865,26 @@ class _SheetXml:
         cells = [(column_index(m.group(1).decode()), m.group(0)) for m in CELL_RE.finditer(body)]
         existing = next((xml for c, xml in cells if c == col), None)
         ref = f"{column_letter(col)}{row}"
-        new = self._cell(ref, self._style_for(col, existing, row_xml), value)
+        formula = FORMULA_IN_CELL_RE.search(existing) if existing is not None else None
+        if formula and not CONSTANT_TICK_RE.match(existing, formula.start()):
+            log.debug("cell %s holds a formula: not overwritten", ref)
+            return False
+        if style is None:
+            style = self._style_for(col, existing, row_xml)
+        new = self._cell(ref, style, value)
         cells = sorted([(c, xml) for c, xml in cells if c != col] + [(col, new)])
         self._rows[row] = head + b"".join(xml for _, xml in cells) + b"</row>"
+        self._widest = max(self._widest, col)
         self.dirty = True
+        return True
+
+    def style_of(self, row: int, col: int) -> int:
+        """The style of an existing cell (0: none, or no such cell)."""
+        row_xml = self._row_xml(row)
+        for m in CELL_RE.finditer(row_xml):
+            if column_index(m.group(1).decode()) == col:
+                return self._style_for(col, m.group(0), row_xml)
+        return 0
 
     def append(self, rows: Iterable[list[Any]]) -> None:
         last = max([self._last_row(), *self._added])
@@ -634,10 +938,14 @@ class _SheetXml:
             else:
                 at = self.xml.rindex(b"</sheetData>")
                 cuts.append((at, at, rows))
-            dimension = DIMENSION_RE.search(self.xml, 0, self.xml.find(b"<sheetData"))
-            if dimension:
-                cuts.append((dimension.start(), dimension.end(),
-                             dimension.group(1) + str(max(self._added)).encode() + b'"'))
+        dimension = DIMENSION_RE.search(self.xml, 0, self.xml.find(b"<sheetData")) \
+            if self._added or self._widest >= 0 else None
+        if dimension:                     # the used range grows with what was added
+            col = max(column_index(dimension.group(2).decode()), self._widest)
+            row = max([int(dimension.group(3)), *self._added])
+            ref = dimension.group(1) + f"{column_letter(col)}{row}".encode()
+            if ref != dimension.group(0)[:-1]:
+                cuts.append((dimension.start(), dimension.end(), ref + b'"'))
         view, pos = memoryview(self.xml), 0
         for start, end, new in sorted(cuts):
             yield view[pos:start]

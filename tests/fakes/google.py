@@ -20,11 +20,14 @@ Faults: `inject()` and its shorthands (`rate_limit`, `server_error`, `slow`, `dr
 "drive.read" (metadata, lists) and "drive.media" (downloads, exports). `expire_tokens()` and
 `revoke_key()` play with credentials; `sheets_quota_per_minute` enforces a per-user quota.
 
-Google quirks reproduced are commented where they are implemented. Not reproduced: named
-ranges, merges, filters, developer metadata; formulas beyond arithmetic (functions and cell
-references evaluate to #NAME?); number formats other than dates and times; Drive writes,
-uploads, permissions and shared drives; Drive lagging behind Sheets; self-signed JWT
-bearer tokens (google-auth's always_use_jwt_access). Data validation is stored, not enforced
+Google quirks reproduced are commented where they are implemented; one runs through every
+Sheets reply: its JSON leaves out fields holding their default (proto3: 0, false, "", empty
+lists; see `_proto3`), so a reader must take a missing number as 0. Not reproduced: named
+ranges, merges, filters, developer metadata; formulas beyond arithmetic and `=NA()` (functions
+and cell references evaluate to #NAME? unless `define_formula` says what one shows); number
+formats other than dates and times; Drive writes, uploads, permissions and shared drives;
+Drive lagging behind Sheets; self-signed JWT bearer tokens (google-auth's
+always_use_jwt_access). Data validation is stored, not enforced
 on API writes (as far as is known, Google does not enforce it there either).
 """
 
@@ -229,6 +232,37 @@ def _prune(obj: Any) -> Any:
     return [_prune(v) for v in obj] if isinstance(obj, list) else obj
 
 
+_ONEOF_SCALARS = frozenset({"stringValue", "numberValue", "boolValue", "formulaValue",
+                            "userEnteredValue", "relativeDate"})
+_ALWAYS_SENT = frozenset({"sheetId", "index"})  # in SheetProperties (gspread's Worksheet.id needs it)
+
+
+def _proto3(obj: Any, key: str = "") -> Any:
+    """A Sheets reply as Google's JSON writes it (proto3): a field holding its default — 0,
+    false, "", an empty list — is left out: a protection of column A has no startColumnIndex, a
+    range on the first sheet no sheetId, frozenRowCount 0 and hidden false are absent, a sheet
+    without protections has no protectedRanges. Kept: the member of a oneof even at its default
+    (an ExtendedValue's numberValue 0, boolValue false, stringValue ""), messages that are set
+    even when empty ("range": {}), the cells of a ValueRange (a ListValue keeps every value), and
+    a SheetProperties' sheetId and index (Google sends them for the first sheet too)."""
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            if isinstance(v, (dict, list)):
+                out[k] = _proto3(v, k)
+                if out[k] == [] and isinstance(v, list):
+                    del out[k]
+            elif (k in _ONEOF_SCALARS or (key == "properties" and k in _ALWAYS_SENT)
+                  or not (v is None or v is False or v == "" or (isinstance(v, (int, float)) and v == 0))):
+                out[k] = v
+        return out
+    if isinstance(obj, list):
+        if obj and all(isinstance(item, list) for item in obj):  # ValueRange.values
+            return obj
+        return [_proto3(item, key) for item in obj]
+    return obj
+
+
 def _as_list(value: Any) -> list:  # a query parameter given once or repeated
     return [] if value is None else [value] if isinstance(value, str) else list(value)
 
@@ -245,7 +279,8 @@ def _parse_time(text: str) -> datetime:
 # ----------------------------------------------------------------------------- cell values
 
 _EPOCH = datetime(1899, 12, 30)  # serial number 0: dates are stored as days since then
-_ERROR_TEXT = {"NAME": "#NAME?", "DIVIDE_BY_ZERO": "#DIV/0!", "ERROR": "#ERROR!", "VALUE": "#VALUE!"}
+_ERROR_TEXT = {"NAME": "#NAME?", "DIVIDE_BY_ZERO": "#DIV/0!", "ERROR": "#ERROR!", "VALUE": "#VALUE!",
+               "N_A": "#N/A", "REF": "#REF!", "NUM": "#NUM!", "NULL_VALUE": "#NULL!"}
 _COMMA_DECIMAL = {"id", "de", "fr", "es", "it", "nl", "pt", "ru", "tr", "pl"}
 
 
@@ -277,10 +312,15 @@ def _number_format(cell: Cell) -> dict:
     return cell.format.get("numberFormat") or {}
 
 
-def _evaluate(formula: str) -> Any:
-    """Arithmetic only. Functions, names and cell references give #NAME? — enough to show that
-    text written with USER_ENTERED became a live formula."""
+def _evaluate(formula: str, known: dict[str, Any] | None = None) -> Any:
+    """Arithmetic only, and `=NA()`. Functions, names and cell references give #NAME? — enough to
+    show that text written with USER_ENTERED became a live formula — unless the test said what
+    the formula shows (`FakeGoogle.define_formula`: `known`, by the formula's text)."""
+    if known and formula in known:
+        return copy.deepcopy(known[formula])
     expression = formula[1:].strip()
+    if re.fullmatch(r"(?i)NA\(\s*\)", expression):
+        return SheetError("N_A", "Value not available.")
     if re.search(r"[A-Za-z_]", re.sub(r"(?<=\d)[eE][+-]?(?=\d)", "", expression)):
         return SheetError("NAME", f"Unknown function or range: {expression[:40]!r}.")
 
@@ -307,14 +347,15 @@ def _date_patterns(locale: str) -> tuple[str, str]:
     return ("m/d/yyyy", "h:mm:ss") if locale == "en_US" else ("dd/mm/yyyy", "hh:mm:ss")
 
 
-def _parse_user_entered(text: str, locale: str) -> tuple[Any, str | None, dict | None]:
+def _parse_user_entered(text: str, locale: str, known: dict[str, Any] | None = None
+                        ) -> tuple[Any, str | None, dict | None]:
     """What Sheets makes of typed text: (value, formula, numberFormat to set)."""
     if text == "":
         return None, None, None
     if text.startswith("'"):  # a leading apostrophe forces text and is not kept
         return text[1:], None, None
     if text.startswith("="):
-        return _evaluate(text), text, None
+        return _evaluate(text, known), text, None
     if text.upper() in ("TRUE", "FALSE"):
         return text.upper() == "TRUE", None, None
     s = text.strip()
@@ -407,6 +448,8 @@ def _extended_value(cell: Cell, effective: bool) -> dict | None:
     if cell.formula and not effective:
         return {"formulaValue": cell.formula}
     value = cell.value
+    if value is None:  # a formula showing nothing at all
+        return None
     if isinstance(value, SheetError):
         return {"errorValue": {"type": value.type, "message": value.message}}
     if isinstance(value, bool):
@@ -490,6 +533,7 @@ class _Spreadsheet:
         self.props = {"title": title, "locale": locale, "autoRecalc": "ON_CHANGE", "timeZone": time_zone}
         self.sheets: list[_Sheet] = []
         self.ids = itertools.count(1_000_001)  # protectedRangeIds
+        self.formula_results: dict[str, Any] = {}  # formula text -> what it shows (define_formula)
 
     def sheet(self, key: int | str) -> _Sheet:
         for sheet in self.sheets:
@@ -640,7 +684,8 @@ class _Spreadsheet:
             # RAW keeps strings as strings ("=1+1", "1/2026", "TRUE"); so does a plain-text cell.
             cell.value = None if value == "" else value
             return
-        cell.value, cell.formula, number_format = _parse_user_entered(value, self.props["locale"])
+        cell.value, cell.formula, number_format = _parse_user_entered(value, self.props["locale"],
+                                                                      self.formula_results)
         if number_format and not _number_format(cell):
             cell.format["numberFormat"] = number_format
 
@@ -651,7 +696,8 @@ class _Spreadsheet:
             if key == "userEnteredValue":
                 entered = data.get(key) or {}
                 if "formulaValue" in entered:
-                    cell.value, cell.formula = _evaluate(entered["formulaValue"]), entered["formulaValue"]
+                    formula = entered["formulaValue"]
+                    cell.value, cell.formula = _evaluate(formula, self.formula_results), formula
                 else:
                     kinds = ("stringValue", "numberValue", "boolValue")
                     value = next((v for k, v in entered.items() if k in kinds), "")
@@ -732,6 +778,16 @@ class _Spreadsheet:
         for index, s in enumerate(self.sheets):
             s.props["index"] = index
         return {"addSheet": {"properties": copy.deepcopy(sheet.props)}}
+
+    def _rq_deleteSheet(self, body: dict, user: str) -> None:
+        sheet = self.sheet(body.get("sheetId", 0))
+        if len(self.sheets) == 1:
+            raise _Bad("You can't remove all the sheets in a document.")
+        if any(not self.can_edit(p, user) for p in sheet.protected):  # its protections go with it
+            raise ApiError(400, PROTECTED_MESSAGE)
+        self.sheets.remove(sheet)
+        for index, s in enumerate(self.sheets):
+            s.props["index"] = index
 
     def _rq_updateSheetProperties(self, body: dict, user: str) -> None:
         if not body.get("fields"):
@@ -1211,6 +1267,19 @@ class FakeGoogle:
                 r1, c1 = sheet.rows, sheet.cols
             ss.write(sheet, r0, r1, c0, c1, values, "ROWS", input, user or ss.owner, range_a1)
 
+    def define_formula(self, spreadsheet_id: str, formula: str, shows: Any) -> None:
+        """What `formula` (its exact text, "=IF(O2=\\"\\",\\"\\",TODAY())") shows from now on, where
+        the fake cannot evaluate it: a value ("" for a formula showing nothing) or a
+        SheetError("N_A", ...). Cells holding it already show it too. No Drive version change:
+        a formula recalculating is not an edit."""
+        with self._lock:
+            ss = self._spreadsheets[spreadsheet_id]
+            ss.formula_results[formula] = copy.deepcopy(shows)
+            for sheet in ss.sheets:
+                for cell in sheet.cells.values():
+                    if cell.formula == formula:
+                        cell.value = copy.deepcopy(shows)
+
     def apply(self, spreadsheet_id: str, requests: list[dict], *, user: str | None = None) -> list[dict]:
         """A person's spreadsheets.batchUpdate (sorting, inserting rows, ...); returns the replies."""
         with self._lock, self._change(spreadsheet_id) as ss:
@@ -1525,9 +1594,9 @@ class FakeGoogle:
         ss = self._spreadsheet(m[1], user, write)
         args = (ss, request.query, request.body or {}, user, unquote(m[4] or ""))
         if not write:
-            return handler(*args)
+            return _proto3(handler(*args))
         with self._change(ss.id):
-            return handler(*args)
+            return _proto3(handler(*args))
 
     @staticmethod
     def _value_range(ss: _Spreadsheet, text: str, q: dict, prefix: str = "") -> dict:
