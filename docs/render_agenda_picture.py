@@ -3,30 +3,35 @@
     make picture                                    # or:
     .venv/bin/python docs/render_agenda_picture.py [--out docs/img] [--keep DIR]
 
-What it does, start to end (nothing in the repository is changed except the PNG files):
+The pictures show what LibreOffice Calc really shows. Start to end (nothing in the repository
+is changed except the PNG files):
 
-1. `python main.py demo <tmp>/demo` builds a demo workspace from the committed template
-   (`sheets_templates/buku_agenda_press_release.xlsx`, through `automation.agenda.template`)
-   with sample rows in several states and runs one cycle, so the program columns are filled
-   the way the program really fills them (No. Agenda, Status, Nomor Arsip, Catatan Sistem...).
-2. Two COPIES of that agenda are prepared with openpyxl for printing: only the worksheet
-   `Buku Agenda` is printed, the columns that matter for the picture stay visible (the others
-   are hidden in the copy only), A4 landscape, fit to one page wide, grid lines on.
-3. LibreOffice converts each copy to PDF (`soffice --headless --convert-to pdf`), poppler
-   rasterises the first page (`pdftoppm -png`), Pillow crops the white margin away and
-   reduces the colours so the file stays small:
-     docs/img/buku-agenda.png        the agenda as staff and officials see it
-     docs/img/buku-agenda-paraf.png  zoomed on the columns officials tick and the Status
+1. `python main.py demo <tmp>/demo` builds a demo workspace from the template
+   (`automation.agenda.template`, the code behind `sheets_templates/`) with sample rows in
+   several states and runs one cycle, so the program columns are filled the way the program
+   really fills them (No. Agenda, Status, Nomor Arsip, Catatan Sistem...).
+2. LibreOffice prints that agenda file itself, untouched, to PDF
+   (`soffice --headless --convert-to pdf`), with the template's own page setup: A4 landscape,
+   one page wide. It runs with an Indonesian locale (`LC_ALL=id_ID.UTF-8`, as on the office's
+   computers: month names such as `Desember`) and a private profile.
+3. poppler rasterises the first page (`pdftoppm -png`), the agenda. Pillow only cuts a
+   rectangle out of that page and scales it down: the column edges are computed from the
+   file's column widths (a print scales every column alike), the table's edges are found in
+   the page. Nothing is drawn, painted over or moved. Colours are reduced so the files stay small:
+     docs/img/buku-agenda.png        columns No. Agenda … Status
+     docs/img/buku-agenda-paraf.png  columns Paraf Kadis … Status (what officials tick)
 
-Needs, besides the project's venv: LibreOffice Calc and poppler
-(Debian/Ubuntu: `apt-get install libreoffice-calc poppler-utils`). Dates in the pictures
-are the day the script runs (the demo uses the current time). The tests do not run this.
+Needs, besides the project's venv: LibreOffice Calc, poppler and the Carlito font, which has
+the metrics of the template's Calibri (Debian/Ubuntu: `apt-get install libreoffice-calc
+poppler-utils fonts-crosextra-carlito`; LibreOffice for Windows brings Carlito along). Dates in
+the pictures are the day the script runs (the demo uses the current time). The tests do not
+run this.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
+import os
 import shutil
 import subprocess
 import sys
@@ -34,33 +39,21 @@ import tempfile
 from pathlib import Path
 
 from openpyxl import load_workbook
-from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.page import PageMargins
-from PIL import Image, ImageChops, ImageDraw
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 SHEET = "Buku Agenda"
-DPI = 150                   # pdftoppm resolution: text about 12 px high after fit-to-width
-LINE_HEIGHT = 13.5          # points per wrapped line when row heights are set in the copy
-TICK_FORMAT = '"TRUE";"TRUE";"FALSE"'   # as Excel shows a tick (LibreOffice would show 1 / 0)
+DPI = 500                   # the page is one wide row of 22 columns: render fine, then cut
+MAX_WIDTH = 2400            # pixels; a wider cut is scaled down to this
+LOCALE = "id_ID.UTF-8"      # LibreOffice takes its default locale from the environment
+DEFAULT_WIDTH = 8.43        # a column without a width in the file (Excel's default)
 
-# picture name -> {header: width in the copy}; every other column is hidden in that copy.
-PICTURES: dict[str, dict[str, float]] = {
-    "buku-agenda": {
-        "No. Agenda": 11, "Judul Berita": 28, "Jenis Berita": 16, "Paraf Kadis": 8,
-        "Paraf Kabid": 8, "Ditolak": 8, "Arsip Fisik": 8, "Status": 19, "Nomor Arsip": 27,
-        "Catatan Sistem": 34,
-    },
-    "buku-agenda-paraf": {
-        "No. Agenda": 11, "Judul Berita": 28, "Paraf Kadis": 9, "Paraf Kabid": 9,
-        "Ditolak": 9, "Catatan Pimpinan": 22, "Arsip Fisik": 9, "Status": 21,
-    },
+# picture name -> (first header, last header): the columns that picture shows.
+PICTURES: dict[str, tuple[str, str]] = {
+    "buku-agenda": ("No. Agenda", "Status"),
+    "buku-agenda-paraf": ("Paraf Kadis", "Status"),
 }
-# Pictures where the officials' columns (the template's light-yellow headers) get a red frame.
-FRAMED = {"buku-agenda-paraf"}
-OFFICIAL_HEADER_RGB = (0xFF, 0xF2, 0xCC)
-FRAME_RGB = (0xC0, 0x00, 0x00)
 
 
 def _tool(*names: str) -> str:
@@ -82,93 +75,89 @@ def make_demo(folder: Path) -> Path:
     return agenda
 
 
-def print_copy(agenda: Path, widths: dict[str, float], out: Path) -> None:
-    """A copy of the agenda set up to print `widths`' columns on one landscape page."""
+def printed_columns(agenda: Path) -> list[tuple[str, float]]:
+    """(header, width) of every column LibreOffice prints, left to right (hidden ones are not
+    printed). Read only: the file is not changed."""
     book = load_workbook(agenda)
-    for ws in book.worksheets:
-        if ws.title != SHEET:
-            ws.sheet_state = "hidden"       # LibreOffice prints no hidden sheet
     ws = book[SHEET]
-    book.active = book.worksheets.index(ws)
-    headers = [str(c.value).strip() if c.value is not None else "" for c in ws[1]]
-    missing = set(widths) - set(headers)
-    if missing:
-        sys.exit(f"the demo agenda has no column {sorted(missing)}")
-    for n, header in enumerate(headers, start=1):
-        dim = ws.column_dimensions[get_column_letter(n)]
-        if header in widths:
-            dim.width, dim.hidden = widths[header], False
-        else:
-            dim.hidden = True
-    tick_columns = {n for n, h in enumerate(headers, start=1)
-                    if h.startswith("Paraf") or h in ("Ditolak", "Arsip Fisik")}
-    for row in ws.iter_rows(min_row=2):
-        lines = 1
-        for cell in row:
-            header = headers[cell.column - 1]
-            if cell.column in tick_columns:
-                cell.alignment = Alignment(horizontal="center", vertical="top")
-                if isinstance(cell.value, bool):
-                    cell.number_format = TICK_FORMAT
-            elif header in widths and isinstance(cell.value, str):
-                # Long text wraps; LibreOffice does not grow the row by itself on import.
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-                per_line = max(widths[header] * 1.1, 1)   # ~characters per line
-                lines = max(lines, sum(max(1, math.ceil(len(part) / per_line))
-                                       for part in cell.value.splitlines() or [""]))
-            elif cell.value is not None:
-                cell.alignment = Alignment(horizontal=cell.alignment.horizontal, vertical="top")
-        ws.row_dimensions[row[0].row].height = lines * LINE_HEIGHT + 3
-    ws.freeze_panes = None
-    ws.print_area = f"A1:{get_column_letter(len(headers))}{ws.max_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins = PageMargins(left=0.2, right=0.2, top=0.2, bottom=0.2, header=0, footer=0)
-    ws.print_options.gridLines = True
-    ws.oddHeader.center.text = ws.oddFooter.center.text = ""
-    book.save(out)
+    if book.active.title != SHEET:
+        sys.exit(f"the demo agenda does not open on {SHEET!r}; the first printed page would "
+                 "be another sheet")
+    columns = []
+    for n, cell in enumerate(ws[1], start=1):
+        dim = ws.column_dimensions.get(get_column_letter(n))
+        if dim is not None and dim.hidden:
+            continue
+        width = dim.width if dim is not None and dim.width else DEFAULT_WIDTH
+        columns.append((str(cell.value or "").strip(), width))
+    return columns
 
 
-def frame_official_columns(image: Image.Image, bottom: int) -> None:
-    """Draw a red frame around the columns whose header has the officials' yellow fill."""
-    pixels = image.load()
-    for y in range(image.height // 3):
-        xs = [x for x in range(image.width) if pixels[x, y] == OFFICIAL_HEADER_RGB]
-        if len(xs) > 20:
-            break
-    else:
-        return
-    top = y
-    while top > 0 and pixels[xs[0], top - 1] == OFFICIAL_HEADER_RGB:
-        top -= 1
-    draw = ImageDraw.Draw(image)
-    for inset in range(4):
-        draw.rectangle((xs[0] - 3 + inset, top - 3 + inset, xs[-1] + 3 - inset,
-                        bottom + 3 - inset), outline=FRAME_RGB)
-
-
-def to_png(xlsx: Path, png: Path, work: Path, framed: bool = False) -> None:
+def render_page(agenda: Path, work: Path) -> Image.Image:
+    """LibreOffice prints the agenda file to PDF; poppler rasterises page 1."""
     soffice = _tool("soffice", "libreoffice")
     pdftoppm = _tool("pdftoppm")
     profile = (work / "lo-profile").as_uri()    # a private profile: works beside an open LibreOffice
+    env = {**os.environ, "LC_ALL": LOCALE, "LANG": LOCALE}
+    out = work / "pdf"
     subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(work), str(xlsx)],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    pdf = work / (xlsx.stem + ".pdf")
-    raw = work / xlsx.stem
+                    "--convert-to", "pdf", "--outdir", str(out), str(agenda)],
+                   check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pdf = out / (agenda.stem + ".pdf")
+    if not pdf.exists():
+        sys.exit(f"LibreOffice made no PDF of {agenda}")
+    raw = work / "page-1"
     subprocess.run([pdftoppm, "-png", "-r", str(DPI), "-f", "1", "-l", "1", "-singlefile",
                     str(pdf), str(raw)], check=True)
-    image = Image.open(raw.with_suffix(".png")).convert("RGB")
-    box = ImageChops.difference(image, Image.new("RGB", image.size, "white")).getbbox()
-    pad = 12
-    if box:
-        image = image.crop((max(box[0] - pad, 0), max(box[1] - pad, 0),
-                            min(box[2] + pad, image.width), min(box[3] + pad, image.height)))
-    if framed:
-        frame_official_columns(image, bottom=image.height - pad - 1)
+    return Image.open(raw.with_suffix(".png")).convert("RGB")
+
+
+def table_box(page: Image.Image) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the printed table: the header row is the first non-white
+    line and spans the table (every header cell has a fill); the table ends at the first band
+    of white as tall as three lines of text."""
+    grey = page.convert("L").point(lambda v: 255 if v < 250 else 0)
+    width, height = page.size
+    rows = [grey.crop((0, y, width, y + 1)).getbbox() for y in range(height)]
+    top = next((y for y, box in enumerate(rows) if box), None)
+    if top is None:
+        sys.exit("LibreOffice printed an empty first page")
+    left, right = rows[top][0], rows[top][2]
+    gap = DPI // 6                      # about three lines of the scaled-down text
+    bottom, white = top, 0
+    for y in range(top, height):
+        if rows[y]:
+            bottom, white = y, 0
+        else:
+            white += 1
+            if white > gap:
+                break
+    return left, top, right, bottom + 1
+
+
+def cut(page: Image.Image, columns: list[tuple[str, float]], first: str, last: str) -> Image.Image:
+    """The part of the page from the left edge of column `first` to the right edge of `last`."""
+    headers = [h for h, _ in columns]
+    for header in (first, last):
+        if header not in headers:
+            sys.exit(f"the printed agenda has no column {header!r}")
+    left, top, right, bottom = table_box(page)
+    scale = (right - left) / sum(w for _, w in columns)
+    edges = [left]
+    for _, w in columns:
+        edges.append(edges[-1] + w * scale)
+    a, b = headers.index(first), headers.index(last) + 1
+    pad = DPI // 30
+    box = (max(round(edges[a]) - (pad if a == 0 else 0), 0), max(top - pad, 0),
+           min(round(edges[b]) + (pad if b == len(columns) else 0), page.width),
+           min(bottom + pad, page.height))
+    return page.crop(box)
+
+
+def save(image: Image.Image, png: Path) -> None:
+    if image.width > MAX_WIDTH:
+        image = image.resize((MAX_WIDTH, round(image.height * MAX_WIDTH / image.width)),
+                             Image.Resampling.LANCZOS)
     png.parent.mkdir(parents=True, exist_ok=True)
     image.quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE) \
         .save(png, optimize=True)
@@ -181,7 +170,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img",
                         help="folder for the PNG files (default: docs/img)")
     parser.add_argument("--keep", type=Path,
-                        help="work in this new or empty folder and keep it (demo, copies, PDFs)")
+                        help="work in this new or empty folder and keep it (demo, PDF, page)")
     args = parser.parse_args()
     if args.keep:
         work = args.keep.resolve()
@@ -192,10 +181,10 @@ def main() -> int:
         work = Path(tempfile.mkdtemp(prefix="agenda-picture-"))
     try:
         agenda = make_demo(work / "demo")
-        for name, widths in PICTURES.items():
-            copy = work / f"{name}.xlsx"
-            print_copy(agenda, widths, copy)
-            to_png(copy, args.out.resolve() / f"{name}.png", work, framed=name in FRAMED)
+        columns = printed_columns(agenda)
+        page = render_page(agenda, work)
+        for name, (first, last) in PICTURES.items():
+            save(cut(page, columns, first, last), args.out.resolve() / f"{name}.png")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import html
+import re
+import shutil
+import subprocess
 from pathlib import Path
-from zipfile import ZipFile
+from xml.etree import ElementTree as ET
+from zipfile import ZIP_DEFLATED, ZipFile
 
 import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from automation.agenda.template import LAST_ROW, LISTS_SHEET, main, write_template
+from automation.agenda.template import (
+    LAST_ROW, LISTS_SHEET, TICK_FORMAT, main, write_template,
+)
 from automation.config import DEFAULT_NEWS_TYPES
 from automation.core import workflow as W
 from automation.core.schema import (
@@ -31,6 +39,9 @@ def members(path: Path) -> dict[str, bytes]:
 
 def letters(ws) -> dict[str, str]:
     return {cell.value: cell.column_letter for cell in ws[1]}
+
+
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 
 
 def tick_validations(ws) -> list:
@@ -125,6 +136,78 @@ def test_tick_columns_have_the_true_false_list(ws):
     assert dv.error and dv.prompt
 
 
+def test_tick_columns_show_true_and_false(ws):
+    """LibreOffice shows a boolean as 1 / 0 unless its cell has a boolean number format."""
+    assert TICK_FORMAT == '"TRUE";"TRUE";"FALSE"'      # LibreOffice's BOOLEAN, as it saves it
+    at = letters(ws)
+    ticks = set(tick_headers(DEFAULT_APPROVALS))
+    for column in agenda_columns(DEFAULT_APPROVALS):
+        formatted = ws.column_dimensions[at[column.header]].number_format == TICK_FORMAT
+        assert formatted == (column.header in ticks), column.header
+
+
+def xml_column_formats(path: Path, sheet: str = "xl/worksheets/sheet1.xml") -> dict[int, str]:
+    """Column number -> the format code of its `<col style>`, read from the XML itself."""
+    with ZipFile(path) as z:
+        styles = ET.fromstring(z.read("xl/styles.xml"))
+        worksheet = ET.fromstring(z.read(sheet))
+    codes = {int(f.get("numFmtId")): f.get("formatCode")
+             for f in styles.findall("m:numFmts/m:numFmt", NS)}
+    xfs = styles.findall("m:cellXfs/m:xf", NS)
+    out = {}
+    for col in worksheet.findall("m:cols/m:col", NS):
+        if col.get("style") is not None:
+            fmt = int(xfs[int(col.get("style"))].get("numFmtId", "0"))
+            for n in range(int(col.get("min")), int(col.get("max")) + 1):
+                out[n] = codes.get(fmt, "General")
+    return out
+
+
+def test_tick_format_is_the_column_style_new_cells_take(default_path, ws):
+    # Cells the program, Excel or LibreOffice add later take the column's style (`<col style>`).
+    formats = xml_column_formats(default_path)
+    for header in tick_headers(DEFAULT_APPROVALS):
+        assert formats[ws[f"{letters(ws)[header]}1"].column] == TICK_FORMAT
+
+
+def test_headers_use_the_body_font(default_path, wb):
+    with ZipFile(default_path) as z:
+        styles = ET.fromstring(z.read("xl/styles.xml"))
+    fonts = styles.findall("m:fonts/m:font", NS)
+    body = fonts[0]              # the workbook's default font: every cell without its own
+    for font in fonts:
+        assert font.find("m:name", NS).get("val") == body.find("m:name", NS).get("val")
+        assert font.find("m:sz", NS).get("val") == body.find("m:sz", NS).get("val")
+    for sheet in ("Buku Agenda", HISTORY_SHEET):
+        for cell in wb[sheet][1]:
+            assert cell.font.b
+            assert (cell.font.name, cell.font.sz) == ("Calibri", 11)
+            assert cell.font.name == wb[sheet].column_dimensions[cell.column_letter].font.name
+
+
+@pytest.mark.parametrize("sheet", ["Buku Agenda", HISTORY_SHEET])
+def test_prints_on_a4_landscape_one_page_wide_with_the_header_on_every_page(wb, sheet):
+    ws = wb[sheet]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.paperSize == 9                 # A4
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$1:$1"
+
+
+def test_print_setup_in_the_xml(default_path):
+    with ZipFile(default_path) as z:
+        sheet = ET.fromstring(z.read("xl/worksheets/sheet1.xml"))
+        book = ET.fromstring(z.read("xl/workbook.xml"))
+    setup = sheet.find("m:pageSetup", NS)
+    assert (setup.get("orientation"), setup.get("paperSize")) == ("landscape", "9")
+    assert (setup.get("fitToWidth"), setup.get("fitToHeight")) == ("1", "0")
+    assert sheet.find("m:sheetPr/m:pageSetUpPr", NS).get("fitToPage") == "1"
+    titles = {(d.get("localSheetId"), d.text) for d in book.findall("m:definedNames/m:definedName", NS)
+              if d.get("name") == "_xlnm.Print_Titles"}
+    assert ("0", "'Buku Agenda'!$1:$1") in titles
+
+
 def test_news_type_list_on_the_helper_sheet(wb, ws):
     at = letters(ws)["Jenis Berita"]
     (dv,) = [dv for dv in ws.data_validations.dataValidation if dv not in tick_validations(ws)]
@@ -181,6 +264,7 @@ def test_custom_approvals_news_types_and_sheet_name(tmp_path):
     (dv,) = tick_validations(ws)
     assert f"{at['Paraf Sekdis']}2:{at['Paraf Sekdis']}{LAST_ROW}" in {str(r) for r in dv.sqref.ranges}
     assert ws.cell(row=1, column=headers.index("Paraf Sekdis") + 1).comment.text
+    assert ws.column_dimensions[at["Paraf Sekdis"]].number_format == TICK_FORMAT
     assert tuple(cell.value for cell in wb[LISTS_SHEET]["A"]) == news_types
     assert any(v.formula1.endswith(f"$A${len(news_types)}") for v in ws.data_validations.dataValidation)
 
@@ -193,3 +277,76 @@ def test_config_text_is_never_a_formula(tmp_path):
     assert header.data_type == "s"
     cell = wb[LISTS_SHEET]["A1"]
     assert (cell.value, cell.data_type) == ('=HYPERLINK("x")', "s")
+
+
+# --- as LibreOffice Calc shows it ------------------------------------------------------------
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def with_ticks(template: Path, out: Path) -> None:
+    """The template with one row ticked the ways a tick arrives: a boolean cell without a style
+    (openpyxl, the demo) and ones with their column's style (the program, Excel, Calc)."""
+    with ZipFile(template) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    col_styles = {int(col.get("min")): col.get("style")
+                  for col in ET.fromstring(sheet).findall("m:cols/m:col", NS)}
+    ws = load_workbook(template)["Buku Agenda"]
+    at = {cell.value: cell for cell in ws[1]}
+
+    def cell(header: str, value: int, styled: bool) -> str:
+        ref = f"{at[header].column_letter}2"
+        style = f' s="{col_styles[at[header].column]}"' if styled else ""
+        return f'<c r="{ref}"{style} t="b"><v>{value}</v></c>'
+
+    row = (f'<row r="2"><c r="{at["Judul Berita"].column_letter}2" t="inlineStr"><is><t>Uji</t>'
+           f'</is></c>{cell("Paraf Kadis", 1, False)}{cell("Paraf Kabid", 1, True)}'
+           f'{cell("Ditolak", 0, True)}</row>')
+    sheet = re.sub(r"(<row r=\"1\".*?</row>)", lambda m: m.group(1) + row, sheet, count=1)
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with ZipFile(out, "w", ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def convert(source: Path, to: str, folder: Path) -> Path:
+    profile = (folder / "lo-profile").as_uri()     # private: works beside an open LibreOffice
+    subprocess.run([SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--convert-to", to,
+                    "--outdir", str(folder), str(source)],
+                   check=True, timeout=180, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out = folder / f"{source.stem}.{to.split(':')[0]}"
+    assert out.exists(), f"LibreOffice made no {to} of {source.name}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def ticked(default_path, tmp_path_factory) -> tuple[Path, Path]:
+    if not SOFFICE:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    folder = tmp_path_factory.mktemp("calc")
+    path = folder / "ticked.xlsx"
+    with_ticks(default_path, path)
+    return path, folder
+
+
+def test_libreoffice_csv_shows_true_not_1(ticked):
+    path, folder = ticked
+    with convert(path, "csv", folder).open(encoding="utf-8", newline="") as fh:
+        header, row = list(csv.reader(fh))[:2]
+    shown = dict(zip(header, row))
+    assert (shown["Paraf Kadis"], shown["Paraf Kabid"], shown["Ditolak"]) == ("TRUE", "TRUE", "FALSE")
+
+
+def test_libreoffice_shows_true_not_1(ticked):
+    # The CSV filter writes TRUE for a boolean whatever its format, so it cannot catch the 1 that
+    # Calc shows on screen and in print; the HTML export writes the cell as shown.
+    path, folder = ticked
+    page = convert(path, "html", folder).read_text(encoding="utf-8", errors="replace")
+    rows = [[html.unescape(" ".join(re.sub(r"<[^>]+>", " ", cell).split()))
+             for cell in re.findall(r"<td.*?</td>", tr, re.S)]
+            for tr in re.findall(r"<tr.*?</tr>", page[page.index("<table"):], re.S)]
+    (row,) = [r for r in rows if "Uji" in r]
+    at = {h: i for i, h in enumerate(c.value for c in load_workbook(path)["Buku Agenda"][1])}
+    shown = [row[at[h]] for h in ("Paraf Kadis", "Paraf Kabid", "Ditolak")]
+    assert shown == ["TRUE", "TRUE", "FALSE"], f"LibreOffice shows the ticks as {shown}"

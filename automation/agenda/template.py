@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import sys
 from datetime import datetime
@@ -16,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.fonts import DEFAULT_FONT
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -54,6 +56,18 @@ WAITING_COLOURS = ("FFEB9C", "9C5700")
 
 HISTORY_WIDTHS = {"Waktu": 22, "Peristiwa": 16, "Keterangan": 70}   # others: the schema's
 
+# The number format of the tick columns: LibreOffice's own BOOLEAN format, as it writes it to
+# an .xlsx. A boolean is a number to the formatter, and LibreOffice Calc shows a TRUE cell
+# without a boolean format as 1 (FALSE as 0) when it opens an .xlsx; with this format it shows
+# TRUE / FALSE as Excel always does (a Calc set to Indonesian: BENAR / SALAH), and it saves a
+# TRUE or FALSE typed or picked in Calc as a boolean (under General: the number 1 or 0).
+# Text such as "ya" or "✓" shows unchanged.
+TICK_FORMAT = '"TRUE";"TRUE";"FALSE"'
+# Headers are the body font (the workbook's default: name, size, colour), in bold. A bare
+# `Font(bold=True)` names no font, and LibreOffice then draws the headers in another typeface.
+HEADER_FONT = copy.copy(DEFAULT_FONT)
+HEADER_FONT.b = True
+
 
 def _solid(rgb: str) -> PatternFill:
     return PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
@@ -73,11 +87,22 @@ def _data_range(letter: str) -> str:
 def _header_row(ws: Worksheet, headers: tuple[str, ...], fills: list[str] | None = None) -> None:
     for i, header in enumerate(headers, start=1):
         cell = _put_text(ws, 1, i, header)
-        cell.font = Font(bold=True)
+        cell.font = HEADER_FONT
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         if fills:
             cell.fill = _solid(fills[i - 1])
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}1"
+
+
+def _page_setup(ws: Worksheet) -> None:
+    """Print on A4 landscape, one page wide (as many pages down as needed), header row on
+    every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
 
 
 def _column_defaults(ws: Worksheet, letter: str, column: Column) -> None:
@@ -93,6 +118,7 @@ def _column_defaults(ws: Worksheet, letter: str, column: Column) -> None:
         dim.alignment = Alignment(wrap_text=True, vertical="top")
     elif column.kind is Kind.TICK:
         dim.alignment = Alignment(horizontal="center")
+        dim.number_format = TICK_FORMAT
 
 
 def _tick_validation(letters: list[str]) -> DataValidation:
@@ -152,6 +178,7 @@ def _agenda_sheet(ws: Worksheet, columns: tuple[Column, ...], news_type_count: i
     _status_colours(ws, letters[STATUS])
     # Keep the header and everything up to the headline in view while scrolling.
     ws.freeze_panes = f"{get_column_letter(headers.index(TITLE) + 2)}2"
+    _page_setup(ws)
 
 
 def _history_sheet(ws: Worksheet) -> None:
@@ -162,6 +189,7 @@ def _history_sheet(ws: Worksheet) -> None:
         if header == "Waktu":
             dim.number_format = DATETIME_FORMAT
     ws.freeze_panes = "A2"
+    _page_setup(ws)
 
 
 def build_workbook(approval_columns: tuple[str, ...] = ("Paraf Kadis", "Paraf Kabid"),

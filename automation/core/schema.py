@@ -33,6 +33,7 @@ class Column:
     required: bool = False
     content: bool = False    # part of the content fingerprint that approval binds (rule 2)
     hidden: bool = False
+    optional: bool = False   # an agenda without it still works; `init` adds it
 
 
 AGENDA_NUMBER = "No. Agenda"
@@ -57,12 +58,13 @@ ARCHIVE_LOCATION = "Lokasi Arsip"
 ARCHIVED_AT = "Waktu Arsip"
 SYSTEM_NOTE = "Catatan Sistem"
 ENTRY_ID = "ID Sistem"
+PREVIEW = "Pratinjau"
 
 S, O, P = Role.STAFF, Role.OFFICIAL, Role.PROGRAM
 
 COLUMNS: tuple[Column, ...] = (
     Column(AGENDA_NUMBER, P, Kind.TEXT, 12, "Diisi program: nomor urut agenda per tahun."),
-    Column(RECEIVED, S, Kind.DATETIME, 20, "Tanggal berita diterima. Jika kosong, program mengisi saat baris pertama terlihat."),
+    Column(RECEIVED, S, Kind.DATETIME, 23, "Tanggal berita diterima. Jika kosong, program mengisi saat baris pertama terlihat."),
     Column(TITLE, S, Kind.TEXT, 40, "Judul berita (wajib).", required=True, content=True),
     Column(NEWS_TYPE, S, Kind.CHOICE, 18, "Pilih jenis berita dari daftar (wajib).", required=True, content=True),
     Column(SOURCE, S, Kind.TEXT, 22, "Unit/instansi pengirim berita (wajib).", required=True, content=True),
@@ -77,18 +79,21 @@ COLUMNS: tuple[Column, ...] = (
     Column(PAPER_FILED, O, Kind.TICK, 11, "Dicentang Kasi setelah naskah bertanda tangan disimpan di lemari arsip."),
     Column(STATUS, P, Kind.TEXT, 22, "Diisi program: tahap berita saat ini."),
     Column(WEBSITE_URL, P, Kind.TEXT, 36, "Diisi program: alamat berita di website."),
-    Column(PUBLISHED_AT, P, Kind.DATETIME, 22, "Diisi program: waktu (terakhir) tayang."),
+    Column(PUBLISHED_AT, P, Kind.DATETIME, 23, "Diisi program: waktu (terakhir) tayang."),
     Column(ARCHIVE_NUMBER, P, Kind.TEXT, 32, "Diisi program: nomor arsip naskah."),
     Column(ARCHIVE_LOCATION, P, Kind.TEXT, 36, "Diisi program: tempat menyimpan naskah fisik."),
-    Column(ARCHIVED_AT, P, Kind.DATETIME, 22, "Diisi program: waktu Arsip Fisik pertama kali tercentang."),
+    Column(ARCHIVED_AT, P, Kind.DATETIME, 23, "Diisi program: waktu Arsip Fisik pertama kali tercentang."),
     Column(SYSTEM_NOTE, P, Kind.LONG_TEXT, 50, "Diisi program: yang perlu diperbaiki atau yang terjadi."),
     Column(ENTRY_ID, P, Kind.TEXT, 14, "Diisi program: kunci baris. Jangan diubah.", hidden=True),
+    Column(PREVIEW, P, Kind.TEXT, 30, "Diisi program: tautan pratinjau berita, lalu lembar arsipnya.",
+           optional=True),
 )
 
 BY_HEADER: dict[str, Column] = {c.header: c for c in COLUMNS}
 PROGRAM_HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.role is Role.PROGRAM)
 CONTENT_HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.content)
 REQUIRED_HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.required)
+OPTIONAL_HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.optional)
 DATE_HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.kind is Kind.DATETIME)
 
 HISTORY_SHEET = "Riwayat"
