@@ -25,9 +25,14 @@ class Workspace:
         self.ledger.close()
 
 
+# The longest text a cell holds: Excel's limit, and Google Sheets' (SPEC rule 9).
+CELL_LIMITS = {"xlsx": 32_767, "google": 50_000}
+
+
 def rules_of(config: Config) -> Rules:
     return Rules(approval_columns=config.approval.columns, news_types=config.agenda.news_types,
-                 tick_words=config.agenda.tick_words, step_minutes=config.sla.step_minutes)
+                 tick_words=config.agenda.tick_words, step_minutes=config.sla.step_minutes,
+                 cell_limit=CELL_LIMITS[config.agenda.backend])
 
 
 def open_store(config: Config) -> AgendaStore:
@@ -71,4 +76,6 @@ def open_publisher(config: Config) -> Publisher:
         return WordPress(site.url, site.username, os.environ.get(site.password_env),
                          site.post_status, site.categories, site.password_env)
     from automation.publishers.static_site import StaticSite
-    return StaticSite(site.output_dir, site.url)
+    # Withdrawn posts' records stay out of the public output folder (their slugs are made of
+    # their titles' words), in the state folder; created at the first withdrawal.
+    return StaticSite(site.output_dir, site.url, private_dir=config.state_dir / "site")

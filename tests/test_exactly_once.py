@@ -207,6 +207,10 @@ def read_state(folder: Path) -> State:
     if site.exists():
         if (site / "posts.json").exists():
             catalogue = json.loads((site / "posts.json").read_text(encoding="utf-8"))["posts"]
+        # Withdrawn posts' records are kept in the state folder, out of the public site.
+        withdrawn = folder / "state" / "site" / "withdrawn.json"
+        if withdrawn.exists():
+            catalogue += json.loads(withdrawn.read_text(encoding="utf-8"))["posts"]
         if (site / "index.html").exists():
             parser = _Links()
             parser.feed((site / "index.html").read_text(encoding="utf-8"))

@@ -21,6 +21,16 @@ WITA = ZoneInfo("Asia/Makassar")
 FRIDAY = datetime(2026, 11, 27, 14, 5, tzinfo=WITA)
 
 
+def open_site(site_dir: Path, base_url: str = "") -> StaticSite:
+    """A site with its private records where `open_publisher` puts them: the state folder,
+    outside the public folder."""
+    return StaticSite(site_dir, base_url, private_dir=private_dir_of(site_dir))
+
+
+def private_dir_of(site_dir: Path) -> Path:
+    return site_dir.parent / "state" / "site"
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 def media_file(path: Path, kind: str, mime: str, name: str | None = None) -> MediaFile:
@@ -101,7 +111,7 @@ def site_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def site(site_dir: Path) -> StaticSite:
-    return StaticSite(site_dir)
+    return open_site(site_dir)
 
 
 def listing(folder: Path) -> list[str]:
@@ -157,7 +167,7 @@ def test_find_returns_none_then_the_post_and_sees_other_writers(site, site_dir):
     ref = site.publish(make_post(), None)
 
     assert site.find("e-1") == ref
-    other = StaticSite(site_dir)            # a fresh instance reads the catalogue from disk
+    other = open_site(site_dir)            # a fresh instance reads the catalogue from disk
     assert other.find("e-1") == ref
     site.withdraw(ref)
     assert other.find("e-1").live is False  # the file changed: the cache is refreshed
@@ -176,7 +186,7 @@ def test_file_url_when_base_url_empty(site, site_dir):
 @pytest.mark.parametrize("base_url", ["https://berita.kaltaraprov.go.id",
                                       "https://berita.kaltaraprov.go.id/"])
 def test_http_url_when_base_url_set(site_dir, base_url):
-    site = StaticSite(site_dir, base_url)
+    site = open_site(site_dir, base_url)
 
     ref = site.publish(make_post(), None)
 
@@ -285,10 +295,10 @@ def test_withdraw_without_catalogue_record_still_takes_page_down(site, site_dir)
     ref = site.publish(make_post(), None)
     (site_dir / "posts.json").unlink()
 
-    withdrawn = StaticSite(site_dir).withdraw(ref)
+    withdrawn = open_site(site_dir).withdraw(ref)
 
     assert not withdrawn.live and not (site_dir / "rapat-koordinasi").exists()
-    assert StaticSite(site_dir).find("e-1") == withdrawn
+    assert open_site(site_dir).find("e-1") == withdrawn
 
 
 # --- index -------------------------------------------------------------------------------------
@@ -367,7 +377,7 @@ HOSTILE = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 
 
 def test_hostile_text_never_becomes_executable_markup(site_dir, media_dir):
-    site = StaticSite(site_dir, "https://berita.kaltaraprov.go.id")
+    site = open_site(site_dir, "https://berita.kaltaraprov.go.id")
     body = (
         '<p onclick="alert(3)">Teks</p><script>alert(4)</script>'
         '<img src=x onerror=alert(5)><svg onload=alert(6)></svg>'
@@ -400,7 +410,7 @@ def test_hostile_text_never_becomes_executable_markup(site_dir, media_dir):
 # --- problems ----------------------------------------------------------------------------------
 
 def test_check_reports_nothing_when_all_is_well(site_dir):
-    assert StaticSite(site_dir, "https://berita.kaltaraprov.go.id").check() == []
+    assert open_site(site_dir, "https://berita.kaltaraprov.go.id").check() == []
     assert site_dir.is_dir() and listing(site_dir) == []
 
 
@@ -408,7 +418,7 @@ def test_check_reports_bad_url_and_unwritable_folder(tmp_path):
     blocker = tmp_path / "bukan-folder"
     blocker.write_text("file, not a folder")
 
-    problems = StaticSite(blocker / "site", "ftp://berita.example").check()
+    problems = open_site(blocker / "site", "ftp://berita.example").check()
 
     assert len(problems) == 2
     assert "website.url" in problems[0] and "https://" in problems[0]
@@ -419,7 +429,7 @@ def test_check_reports_a_broken_catalogue(site_dir):
     site_dir.mkdir()
     (site_dir / "posts.json").write_text("{not json")
 
-    problems = StaticSite(site_dir).check()
+    problems = open_site(site_dir).check()
 
     assert len(problems) == 1 and "posts.json" in problems[0] and "backup" in problems[0]
 
@@ -429,7 +439,7 @@ def test_write_failure_raises_adapter_error_with_indonesian_note(tmp_path):
     blocker.write_text("file, not a folder")
 
     with pytest.raises(AdapterError) as error:
-        StaticSite(blocker / "site").publish(make_post(), None)
+        open_site(blocker / "site").publish(make_post(), None)
 
     assert error.value.note.startswith("Gagal menulis halaman website: ")
     assert error.value.note.endswith("Periksa ruang disk dan izin folder situs.")
@@ -478,6 +488,6 @@ def test_an_index_older_than_the_catalogue_is_caught_up_by_the_next_batch(site, 
     # As a run stopped between writing the catalogue and the index page leaves it.
     older = (site_dir / "posts.json").stat().st_mtime_ns - 1_000_000_000
     os.utime(index, ns=(older, older))
-    with StaticSite(site_dir, "https://x.go.id/berita").batch():
+    with open_site(site_dir, "https://x.go.id/berita").batch():
         pass                                  # nothing to publish this time
     assert "Rapat Koordinasi" in index.read_text("utf-8")

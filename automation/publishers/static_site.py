@@ -1,18 +1,43 @@
 """The embedded static website: one folder per post, an index page and a JSON catalogue.
 
-Layout of `output_dir`:
+Layout of `output_dir` (public: the web server serves the whole folder):
 
     index.html            live posts, newest first
-    posts.json            the site's own record of every post, live or withdrawn
+    posts.json            the site's own record of every live post
     <slug>/index.html     one post, with its photos and videos beside it
 
+and of `private_dir` (the program's state folder, `state_dir/site`; never served):
+
+    withdrawn.json        what finds a withdrawn post again: entry_id, slug, URL, fingerprint
+
+A withdrawn post leaves nothing of its own under `output_dir`, hidden files and file names
+included: its folder (page and media) goes, the index is rendered again at once, and its
+record moves out of posts.json into the private withdrawn.json. Even a reduced record could
+not stay public: the slug, and so the URL, is made of the title's words (`post_slug`).
+`find` looks in posts.json, then in withdrawn.json; publishing a withdrawn post again puts
+it back at the same slug and URL and takes its record out of withdrawn.json.
+
+If the private folder is lost, a withdrawn post is simply not found (`find` gives None):
+that is acceptable, as it is not live, and `post_slug` is deterministic, so a post published
+again with an unchanged title lands at the same address. Live posts stay findable from
+posts.json alone, beside the pages (SPEC rule 1).
+
+A record is never missing from both files at once, whatever instant a run is stopped at: a
+file that gains a record is written before the file that loses it. A record found in both is
+live (posts.json wins) and is dropped from withdrawn.json by the next write.
+
+Every text from a row goes through `_printable` first: control characters a page, JSON or
+XML cannot hold are dropped and a Word line break (vertical tab) becomes a line break.
+
 Every change is built aside and swapped in with renames, so a reader (or a crash) never sees
-half a post. One writer per site is assumed (the program runs one instance per state folder):
-leftovers of an interrupted run (`.tmp-*`, `.old-*`) are swept at the next write.
+half a post; the names set aside (`.tmp-*`, `.old-*`) carry no slug. One writer per site is
+assumed (the program runs one instance per state folder): leftovers of an interrupted run
+are swept at the next write.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -20,6 +45,7 @@ import secrets
 import shutil
 import unicodedata
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
@@ -37,9 +63,18 @@ from automation.ports import AdapterError, MediaFile, Post, PostRef
 
 OFFICE = "Dinas Komunikasi, Informatika, Statistik dan Persandian Provinsi Kalimantan Utara"
 CATALOGUE = "posts.json"
+WITHDRAWN = "withdrawn.json"                        # in the private folder
 INDEX = "index.html"
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,100}$")
+# What a withdrawn post's record keeps: enough for `find` and to come back at the same URL.
+_WITHDRAWN_FIELDS = ("entry_id", "slug", "post_id", "url", "fingerprint")
+# C0 and C1 controls (but tab, line feed and the line breaks handled apart), DEL, lone
+# surrogates (UTF-8 cannot encode them) and the two noncharacters XML refuses.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_CARRIAGE_RETURNS = re.compile("\r\n?")
+_WORD_BREAKS = re.compile("[\x0b\x0c]")             # Word's line break and page break
+_TAG_OR_WORD_BREAK = re.compile("<[^<>]*>|[\x0b\x0c]")
 _TEMP_PREFIXES = (".tmp-", ".old-")
 
 # The web server picks the Content-Type from the extension, so a media file must never keep
@@ -69,16 +104,20 @@ _ENV.globals["office"] = OFFICE
 
 
 class StaticSite:
-    """A `Publisher` writing plain HTML files that any web server (or a browser) can show."""
+    """A `Publisher` writing plain HTML files that any web server (or a browser) can show.
 
-    def __init__(self, output_dir: Path, base_url: str = ""):
+    `private_dir` holds the records of withdrawn posts; it must not be under `output_dir`
+    (`check` says so) and is created at its first write only."""
+
+    def __init__(self, output_dir: Path, base_url: str = "", *, private_dir: Path):
         self._dir = Path(output_dir).absolute()
+        self._private_dir = Path(private_dir).absolute()
         self._base_url = base_url.strip().rstrip("/")
         # Links between pages: a web server maps `slug/` to its index.html, a file:// browser
         # shows a folder listing instead, so local sites link to the file itself.
         self._index_link = "" if self._base_url else INDEX
-        self._records: dict[str, dict[str, Any]] = {}
-        self._stamp: tuple[int, int] | None = None   # (mtime_ns, size) of the loaded catalogue
+        self._live = _RecordFile(self._dir / CATALOGUE)
+        self._withdrawn = _RecordFile(self._private_dir / WITHDRAWN)
         self._batched = False                        # inside `batch()`: the index waits
         self._index_due = False                      # ... for this batch's publications
 
@@ -97,22 +136,24 @@ class StaticSite:
             if self._index_due or self._index_behind():
                 self._index_due = False
                 try:
-                    self._write_index(self._catalogue())
+                    self._write_index(self._live.read())
                 except OSError as exc:
                     raise _write_error(exc) from exc
 
     def find(self, entry_id: str) -> PostRef | None:
-        record = self._catalogue().get(entry_id)
+        # posts.json first: a record in both files is live (a run stopped in between).
+        record = self._live.read().get(entry_id) or self._withdrawn.read().get(entry_id)
         return _ref(record) if record else None
 
     def publish(self, post: Post, existing: PostRef | None) -> PostRef:
         _check_slug(post.slug)
-        records = self._catalogue()
+        post = _printable_post(post)
+        records = self._records()
         known = records.get(post.entry_id)
-        # The catalogue is where the page really is, so it wins over the caller's memory;
+        # The records are where the page really is, so they win over the caller's memory;
         # either way an update lands in the folder (and URL) the post already has.
         slug = _check_slug(known["slug"] if known else existing.slug if existing else post.slug)
-        self._claim(slug, post.entry_id)
+        self._claim(records, slug, post.entry_id)
         try:
             self._dir.mkdir(parents=True, exist_ok=True)
             self._sweep()
@@ -139,25 +180,30 @@ class StaticSite:
         return _ref(record)
 
     def withdraw(self, ref: PostRef) -> PostRef:
-        records = self._catalogue()
+        records = self._records()
         record = records.get(ref.entry_id)
         slug = _check_slug(record["slug"] if record else ref.slug)
-        self._claim(slug, ref.entry_id)
+        self._claim(records, slug, ref.entry_id)
         if record is None:
-            # The catalogue was lost: remember the post from the caller's reference.
-            record = {
-                "entry_id": ref.entry_id, "slug": slug, "post_id": slug, "url": ref.url,
-                "fingerprint": ref.fingerprint, "title": "", "published_at": None,
-                "timezone": None, "news_type": "", "source": "", "agenda_number": "",
-                "thumbnail": None,
-            }
+            # The records were lost: remember the post from the caller's reference.
+            record = {"entry_id": ref.entry_id, "slug": slug, "post_id": slug, "url": ref.url,
+                      "fingerprint": ref.fingerprint}
+        record = _withdrawn(record)
         try:
             self._dir.mkdir(parents=True, exist_ok=True)
             self._sweep()
             if (self._dir / slug).exists():
                 self._discard(self._dir / slug)
-            record = {**record, "live": False}
-            self._save({**records, ref.entry_id: record})
+            # Not left to the end of a batch: the index must stop showing the title now.
+            self._save({**records, ref.entry_id: record}, index_now=True)
+            # Something set aside that could not be deleted (a file held open on Windows) may
+            # hold this post's page: the withdrawal is not done until it is gone (retried;
+            # the next write sweeps it again).
+            leftover = next((p for p in self._dir.iterdir()
+                             if p.name.startswith(_TEMP_PREFIXES)), None)
+            if leftover is not None:
+                raise OSError(errno.EBUSY, "a folder set aside could not be deleted",
+                              str(leftover))
         except OSError as exc:
             raise _write_error(exc) from exc
         return _ref(record)
@@ -172,6 +218,12 @@ class StaticSite:
                     "public address of the site (e.g. https://berita.example.go.id) or leave "
                     "it empty for file:// links."
                 )
+        if self._private_dir == self._dir or self._dir in self._private_dir.parents:
+            problems.append(
+                f"The state folder's site records ({self._private_dir}) are inside "
+                f"website.output_dir {self._dir}, which the web server shows: move state_dir "
+                "out of the site's folder."
+            )
         try:
             ensure_writable(self._dir)
         except OSError as exc:
@@ -182,39 +234,40 @@ class StaticSite:
             )
             return problems
         try:
-            self._catalogue()
+            self._live.read()
         except AdapterError as exc:
             problems.append(
                 f"{exc} Restore {CATALOGUE} from a backup, or move it away to start a new "
                 "catalogue (post folders stay; a post published again reuses its folder)."
             )
+        try:
+            self._withdrawn.read()
+        except AdapterError as exc:
+            problems.append(
+                f"{exc} Restore it from a backup, or move it away (withdrawn posts are then "
+                "not found; one published again with the same title gets its old address)."
+            )
+        if self._private_dir.is_dir():         # created at its first write, not by a check
+            try:
+                ensure_writable(self._private_dir)
+            except OSError as exc:
+                problems.append(
+                    f"{self._private_dir} cannot be written ({exc}): give the program's user "
+                    "write permission to the state folder."
+                )
         return problems
 
-    # --- catalogue ---------------------------------------------------------------------------
+    # --- records -----------------------------------------------------------------------------
 
-    def _catalogue(self) -> dict[str, dict[str, Any]]:
-        """The catalogue by entry_id, read again only when the file changed on disk."""
-        path = self._dir / CATALOGUE
-        try:
-            stat = path.stat()
-        except (FileNotFoundError, NotADirectoryError):     # nothing published yet
-            self._records, self._stamp = {}, None
-            return self._records
-        except OSError as exc:
-            raise _catalogue_error(exc) from exc
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        if stamp != self._stamp:
-            try:
-                data = json.loads(path.read_bytes())
-                self._records = {record["entry_id"]: record for record in data["posts"]}
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise _catalogue_error(exc) from exc
-            self._stamp = stamp
-        return self._records
+    def _records(self) -> dict[str, dict[str, Any]]:
+        """Every post by entry_id, live or withdrawn; a record in both files is live."""
+        return {**self._withdrawn.read(), **self._live.read()}
 
-    def _claim(self, slug: str, entry_id: str) -> None:
-        """Refuse a slug that another entry's post already uses (it would be overwritten)."""
-        for record in self._catalogue().values():
+    @staticmethod
+    def _claim(records: dict[str, dict[str, Any]], slug: str, entry_id: str) -> None:
+        """Refuse a slug that another entry's post uses, live (it would be overwritten) or
+        withdrawn (its address is kept for it)."""
+        for record in records.values():
             if record["slug"] == slug and record["entry_id"] != entry_id:
                 raise AdapterError(
                     f"Slug {slug!r} already belongs to entry {record['entry_id']!r}.",
@@ -222,20 +275,32 @@ class StaticSite:
                     f"(ID Sistem {record['entry_id']}). Hubungi admin sistem.",
                 )
 
-    def _save(self, records: dict[str, dict[str, Any]]) -> None:
-        """Write posts.json, then the index page it drives; the cache follows the disk."""
-        path = self._dir / CATALOGUE
-        # One post per line: readable, and dumped by json's fast C encoder (indent is not).
-        lines = ",\n".join(json.dumps(r, ensure_ascii=False) for r in records.values())
-        data = f'{{"version": 1, "posts": [\n{lines}\n]}}\n'
+    def _save(self, records: dict[str, dict[str, Any]], index_now: bool = False) -> None:
+        """Write every post's record where it belongs, then the index page posts.json drives.
 
-        _write_atomic(path, data.encode("utf-8"))
-        stat = path.stat()
-        self._records, self._stamp = records, (stat.st_mtime_ns, stat.st_size)
-        if self._batched:
+        Live records go to posts.json, withdrawn ones (reduced to `_WITHDRAWN_FIELDS`) to the
+        private withdrawn.json. A record moving between the two is first added, then removed:
+        withdrawn.json gains, posts.json is written, withdrawn.json loses. A catalogue from an
+        older version, which kept withdrawn records (and their titles) in posts.json, is
+        cleaned this way by the next write."""
+        live = {key: r for key, r in records.items() if r["live"]}
+        withdrawn = {key: _withdrawn(r) for key, r in records.items() if not r["live"]}
+        held = self._withdrawn.read()
+        if any(held.get(key) != record for key, record in withdrawn.items()):
+            held = {**held, **withdrawn}
+            self._write_withdrawn(held)
+        self._live.write(live)
+        if held.keys() != withdrawn.keys():
+            self._write_withdrawn(withdrawn)
+        if self._batched and not index_now:
             self._index_due = True
         else:
-            self._write_index(records)
+            self._write_index(live)
+
+    def _write_withdrawn(self, records: dict[str, dict[str, Any]]) -> None:
+        self._private_dir.mkdir(parents=True, exist_ok=True)
+        _sweep_temporaries(self._private_dir)
+        self._withdrawn.write(records)
 
     def _write_index(self, records: dict[str, dict[str, Any]]) -> None:
         _write_atomic(self._dir / INDEX, self._render_index(records).encode("utf-8"))
@@ -262,7 +327,7 @@ class StaticSite:
 
     def _build(self, post: Post, slug: str) -> tuple[Path, str | None]:
         """Write the post's folder aside; returns it and the file name of the first photo."""
-        folder = self._dir / f".tmp-{slug}-{secrets.token_hex(4)}"
+        folder = self._dir / f".tmp-{secrets.token_hex(8)}"     # no slug: see the docstring
         folder.mkdir()
         try:
             # No media name can become index.html: .html is never a media extension.
@@ -275,7 +340,7 @@ class StaticSite:
                     photos.append(name)
                 else:
                     shutil.copyfile(media.path, folder / name)
-                    videos.append({"file": name, "mime": media.mime})
+                    videos.append({"file": name, "mime": _printable(media.mime)})
             lead = photos[0] if photos else None
             html = _ENV.get_template("post.html").render(
                 title=post.title,
@@ -302,14 +367,15 @@ class StaticSite:
         live.sort(key=lambda pair: (pair[0], pair[1]["slug"]), reverse=True)
         items = [
             {
-                "title": record["title"],
+                # Cleaned again: a catalogue written by an older version may hold controls.
+                "title": _printable(record["title"]),
                 "href": f"{record['slug']}/{self._index_link}",
                 "thumbnail": (f"{record['slug']}/{record['thumbnail']}"
                               if record["thumbnail"] else None),
                 "date_text": format_datetime(published, weekday=True),
                 "date_iso": published.isoformat(),
-                "news_type": record["news_type"],
-                "source": record["source"],
+                "news_type": _printable(record["news_type"]),
+                "source": _printable(record["source"]),
             }
             for published, record in live
         ]
@@ -323,7 +389,7 @@ class StaticSite:
 
     def _swap_in(self, built: Path, target: Path) -> None:
         """Put `built` where `target` is, replacing the old folder with two renames."""
-        old = self._dir / f".old-{target.name}-{secrets.token_hex(4)}"
+        old = self._dir / f".old-{secrets.token_hex(8)}"
         had_old = target.exists()
         if had_old:
             os.replace(target, old)
@@ -340,23 +406,105 @@ class StaticSite:
 
     def _discard(self, folder: Path) -> None:
         """Take a folder off the site at once (rename), then delete it."""
-        aside = self._dir / f".old-{folder.name}-{secrets.token_hex(4)}"
+        aside = self._dir / f".old-{secrets.token_hex(8)}"
         os.replace(folder, aside)
         shutil.rmtree(aside, ignore_errors=True)
 
     def _sweep(self) -> None:
         """Remove leftovers of an interrupted earlier write."""
-        for path in self._dir.iterdir():
-            if path.name.startswith(_TEMP_PREFIXES):
-                if path.is_dir():
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink(missing_ok=True)
+        _sweep_temporaries(self._dir)
+
+
+class _RecordFile:
+    """A JSON file of post records, by entry_id; read again only when it changed on disk.
+
+    A missing file (or folder) holds no record; one that cannot be read is an AdapterError."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._records: dict[str, dict[str, Any]] = {}
+        self._stamp: tuple[int, int] | None = None   # (mtime_ns, size) of the loaded file
+
+    def read(self) -> dict[str, dict[str, Any]]:
+        try:
+            stat = self.path.stat()
+        except (FileNotFoundError, NotADirectoryError):     # nothing written yet
+            self._records, self._stamp = {}, None
+            return self._records
+        except OSError as exc:
+            raise _catalogue_error(self.path, exc) from exc
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        if stamp != self._stamp:
+            try:
+                data = json.loads(self.path.read_bytes())
+                self._records = {record["entry_id"]: record for record in data["posts"]}
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise _catalogue_error(self.path, exc) from exc
+            self._stamp = stamp
+        return self._records
+
+    def write(self, records: dict[str, dict[str, Any]]) -> None:
+        """Replace the file atomically; the cache follows the disk."""
+        # One post per line: readable, and dumped by json's fast C encoder (indent is not).
+        lines = ",\n".join(json.dumps(r, ensure_ascii=False) for r in records.values())
+        data = f'{{"version": 1, "posts": [\n{lines}\n]}}\n'
+        _write_atomic(self.path, data.encode("utf-8"))
+        stat = self.path.stat()
+        self._records, self._stamp = dict(records), (stat.st_mtime_ns, stat.st_size)
+
+
+def _sweep_temporaries(folder: Path) -> None:
+    """Remove what an interrupted write left in `folder` (`.tmp-*`, `.old-*`)."""
+    for path in folder.iterdir():
+        if path.name.startswith(_TEMP_PREFIXES):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
 
 def sanitise_body(html: str) -> Markup:
-    """The body HTML reduced to the allowlist; only then is it trusted by the templates."""
-    return Markup(sanitize_html(html))
+    """The body HTML reduced to the allowlist; only then is it trusted by the templates.
+
+    A Word line break in the body's text becomes <br> (a bare newline would show as a
+    space; inside a tag it is only a newline); controls that reappear from character
+    references (`&#1;`) are dropped after."""
+    if "\x0b" in html or "\x0c" in html:
+        html = _TAG_OR_WORD_BREAK.sub(lambda m: "<br>" if len(m[0]) == 1 else m[0], html)
+    return Markup(_printable(sanitize_html(_printable(html))))
+
+
+def _printable(text: str, line_break: str = "\n") -> str:
+    """`text` without the control characters a page, JSON or XML cannot hold.
+
+    Tab and line feed stay; CR LF and a lone CR become a line feed; a vertical tab (Word's
+    line break) and a form feed (Word's page break) become `line_break` (`"<br>"` in HTML,
+    where a newline shows as a space); every other C0 or C1 control, DEL, a lone surrogate
+    and U+FFFE/U+FFFF is removed.
+    """
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    if "\r" in text:
+        text = _CARRIAGE_RETURNS.sub("\n", text)
+    if "\x0b" in text or "\x0c" in text:
+        text = _WORD_BREAKS.sub(line_break, text)
+    return _UNPRINTABLE.sub("", text)
+
+
+def _printable_post(post: Post) -> Post:
+    """The post with every text that reaches a page or the catalogue made printable; the
+    body is cleaned as HTML by `sanitise_body`."""
+    return replace(
+        post,
+        title=_printable(post.title), caption=_printable(post.caption),
+        source=_printable(post.source), news_type=_printable(post.news_type),
+        agenda_number=_printable(post.agenda_number),
+    )
+
+
+def _withdrawn(record: dict[str, Any]) -> dict[str, Any]:
+    """A withdrawn post's record: nothing of its content, only what finds it again."""
+    return {**{field: record[field] for field in _WITHDRAWN_FIELDS}, "live": False}
 
 
 def safe_file_name(media: MediaFile, taken: set[str]) -> str:
@@ -425,8 +573,9 @@ def _write_error(exc: OSError) -> AdapterError:
     )
 
 
-def _catalogue_error(exc: Exception) -> AdapterError:
+def _catalogue_error(path: Path, exc: Exception) -> AdapterError:
+    name = path.name if path.name == CATALOGUE else str(path)
     return AdapterError(
-        f"The site catalogue {CATALOGUE} cannot be read: {exc}.",
-        f"Katalog website ({CATALOGUE}) tidak dapat dibaca: {exc}. Hubungi admin sistem.",
+        f"The site catalogue {name} cannot be read: {exc}.",
+        f"Katalog website ({name}) tidak dapat dibaca: {exc}. Hubungi admin sistem.",
     )
