@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
+from automation import health
 from automation.core import schema as S
 from automation.core.entry import (
     Content, Entry, content_key, document_reference, field_problems, fingerprint, locate_headers,
@@ -23,7 +24,8 @@ from automation.core.entry import (
 from automation.core.numbering import archive_place, number_pattern, read_number
 from automation.core import notices
 from automation.core.workflow import (
-    Action, Decision, Memory, Published, decide, first_event_key, overdue, waiting_step,
+    WITHDRAWN, Action, Decision, Memory, Published, decide, first_event_key, overdue,
+    waiting_step,
 )
 from automation.media.documents import text_to_html
 from automation.notify.outbox import queue, sheet_link
@@ -67,6 +69,8 @@ class CycleReport:
     write_error: str = ""
     interrupted: bool = False           # stopped (signal) before every row was handled
     deferred: int = 0                   # new approved rows published next cycle, ID saved first
+    outages: tuple[str, ...] = ()       # sources that could not be read (SPEC rule 8)
+    postponed: int = 0                  # rows left as they were because of those outages
 
 
 @dataclass
@@ -104,6 +108,7 @@ class Cycle:
         self._failures = 0                         # rows whose action failed and waits to retry
         self._hold = ""                            # why approvals cannot be trusted (rule 7)
         self._postponed = 0                        # rows whose media could not be reached
+        self._outages: dict[str, str] = {}         # what could not be read: message -> note
         self._deferred = 0                         # new rows to publish once their ID is saved
         self._deadline: datetime | None = None     # when the next wait outlasts the standard
         # Notices are worked out only when someone is there to be told.
@@ -116,7 +121,8 @@ class Cycle:
         sheet = self.ws.store.read()
         layout = locate_headers(sheet.header, self.ws.rules)
         memories = self.ledger.memories()
-        entries = separate_copies(read_rows(sheet.rows, layout, self.ws.rules),
+        entries = separate_copies(read_rows(sheet.rows, layout, self.ws.rules,
+                                            formulas=sheet.formulas),
                                   {k: m.agenda_number for k, m in memories.items()})
         self.agenda_floor = self._floors(entries, S.AGENDA_NUMBER,
                                          number_pattern(self.cfg.agenda.agenda_number_format))
@@ -132,13 +138,17 @@ class Cycle:
             try:
                 rows.append(self._consider(entry, memories, in_sheet))
             except AdapterError as err:
-                # Media or a document out of reach for now: the row is left as it is (an
-                # outage is no reason to call the content changed) and tried next cycle.
-                log.warning("row %s left for the next cycle: %s", entry.row, err)
+                # SPEC rule 8: media or a document out of reach for now. The row is left
+                # exactly as it is (an outage is no reason to call the content changed or
+                # incomplete) and tried next cycle.
+                log.warning("row %s left as it is until its media can be read: %s",
+                            entry.row, err)
                 self._postponed += 1
+                self._outages.setdefault(str(err), err.note)
         self._persist_identities(rows)
 
-        report = CycleReport(rows=len(entries), deferred=self._deferred)
+        report = CycleReport(rows=len(entries), deferred=self._deferred,
+                             outages=tuple(self._outages), postponed=self._postponed)
         writes = []
         with nullcontext() if self.dry_run else self.ws.publisher.batch():
             for planned in rows:
@@ -153,6 +163,7 @@ class Cycle:
                     report.changed.append(summary)
         if not self.dry_run:
             self._write_back(writes, report)
+            health.outage(self.ledger, self.cfg, self.now, list(self._outages.values()))
         return report
 
     def _watch_hold(self) -> None:
@@ -326,7 +337,9 @@ class Cycle:
             summary = RowSummary(decision.memory.agenda_number, entry.title, before,
                                  decision.status, action.value if action else "",
                                  decision.memory.post.url if decision.memory.post else "")
-            log.info("%s %s: %s -> %s%s", decision.memory.agenda_number or "-", entry.entry_id,
+            # A new row's ID is only real once written (never in a dry run).
+            shown_id = entry.entry_id if planned.id_in_sheet or not self.dry_run else "(new row)"
+            log.info("%s %s: %s -> %s%s", decision.memory.agenda_number or "-", shown_id,
                      before or "(new)", decision.status, f" [{action.value}]" if action else "")
         return write, summary
 
@@ -388,6 +401,12 @@ class Cycle:
                     entry.row, entry.entry_id)
         memory = Memory(agenda_number=entry.agenda_number, first_seen=self._aware(entry.received))
         ref = self.ws.publisher.find(entry.entry_id)
+        url = entry.text(S.WEBSITE_URL)
+        if ref is None and entry.text(S.STATUS) == WITHDRAWN and url:
+            # A withdrawn post the site keeps no record of (the static site keeps those in the
+            # state folder): the sheet still says where it was, so it comes back there.
+            slug = url.rstrip("/").rsplit("/", 1)[-1]
+            ref = PostRef(entry.entry_id, slug, url, slug, "", live=False)
         if ref is not None:
             published = self._aware(entry.cells.get(S.PUBLISHED_AT)) or self.now
             memory = replace(memory, slug=ref.slug, post=_published(ref), version=1,

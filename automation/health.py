@@ -4,6 +4,7 @@ the administrator when cycles keep failing."""
 
 from __future__ import annotations
 
+import logging
 import platform
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +16,8 @@ from automation.ledger import Ledger
 from automation.notify.outbox import queue
 
 STATUS_SHEET = "Status Program"
+
+log = logging.getLogger(__name__)
 
 
 def _time(ledger: Ledger, key: str) -> datetime | None:
@@ -43,6 +46,33 @@ def failed(ledger: Ledger, cfg: Config, now: datetime, error: str) -> None:
                 f"gagal-siklus:{since.isoformat()}")], "", now)
 
 
+def outage(ledger: Ledger, cfg: Config, now: datetime, notes: list[str]) -> None:
+    """SPEC rule 8: what could not be read this cycle (Indonesian notes; none: all well).
+
+    An outage shows in `Status Program` and reaches the administrator once per episode; the
+    episode ends with the first cycle that reads everything it needs."""
+    since = ledger.meta("outage_since")
+    if not notes:
+        if since:
+            log.info("media and documents can be read again (unreachable since %s)", since)
+            with ledger.transaction():
+                ledger.set_meta("outage_since", None)
+                ledger.set_meta("outage", None)
+        return
+    text = "\n".join(dict.fromkeys(notes))
+    with ledger.transaction():
+        if since is None:
+            since = now.isoformat()
+            ledger.set_meta("outage_since", since)
+            queue(ledger, cfg.notify, "", [for_admin(
+                "Sumber media/naskah tidak dapat dibaca",
+                f"{text}\nBaris yang memerlukannya dibiarkan apa adanya (status, catatan, "
+                "paraf) dan dicoba lagi setiap siklus. Server: "
+                f"{platform.node()}. Jalankan 'check' di server.",
+                f"gangguan:{since}")], "", now)
+        ledger.set_meta("outage", text)
+
+
 def stale(ledger: Ledger, cfg: Config, now: datetime) -> str | None:
     """Why the running service looks stopped or failing, for `check` (None: fine)."""
     last = _time(ledger, "last_success")
@@ -67,7 +97,14 @@ def stale(ledger: Ledger, cfg: Config, now: datetime) -> str | None:
 def heartbeat_due(ledger: Ledger, cfg: Config, now: datetime) -> bool:
     shown = _time(ledger, "heartbeat_at")
     return shown is None or now - shown >= timedelta(minutes=cfg.notify.heartbeat_minutes) \
-        or ledger.meta("heartbeat_error") != ledger.meta("last_error_at")
+        or ledger.meta("heartbeat_error") != ledger.meta("last_error_at") \
+        or outage_unshown(ledger)
+
+
+def outage_unshown(ledger: Ledger) -> bool:
+    """An outage began or ended since `Status Program` was last written: people who look
+    there must see it, also when only `once` runs."""
+    return ledger.meta("heartbeat_outage") != ledger.meta("outage_since")
 
 
 def status_rows(ledger: Ledger, cfg: Config, now: datetime) -> list[list[Any]]:
@@ -83,6 +120,8 @@ def status_rows(ledger: Ledger, cfg: Config, now: datetime) -> list[list[Any]]:
         ["Kesalahan terakhir", ledger.meta("last_error") or "-"],
         ["Waktu kesalahan terakhir", local("last_error_at")],
         ["Pemberitahuan belum terkirim", ledger.notices_waiting()],
+        ["Gangguan sumber media/naskah", ledger.meta("outage") or "-"],
+        ["Gangguan sejak", local("outage_since")],
         ["Server", platform.node()],
         ["Lembar ini diperbarui", now.astimezone(cfg.tz).replace(tzinfo=None, microsecond=0)],
         ["Catatan", f"Lembar ini diperbarui program tiap {cfg.notify.heartbeat_minutes} menit. "
@@ -94,3 +133,42 @@ def status_rows(ledger: Ledger, cfg: Config, now: datetime) -> list[list[Any]]:
 def mark_heartbeat(ledger: Ledger, now: datetime) -> None:
     ledger.set_meta("heartbeat_at", now.isoformat())
     ledger.set_meta("heartbeat_error", ledger.meta("last_error_at"))
+    ledger.set_meta("heartbeat_outage", ledger.meta("outage_since"))
+
+
+def liveness(ledger: Ledger | None, cfg: Config, now: datetime, holder: str | None,
+             start: str) -> list[tuple[bool, str, str]]:
+    """`check`'s last lines, (ok, item, text): the heartbeat, whether a `run` is active now,
+    and whether the last cycle could read every source (SPEC rule 8). `ledger` is None when there is none yet; `holder` says who holds the state
+    folder's lock (None: nobody); `start` is the command that starts a run, as printed."""
+    if ledger is None:
+        return [(True, "Heartbeat", "no cycle has run yet (no ledger in "
+                                    f"{cfg.state_dir})"),
+                (True, "Service", f"no `run` is active; none has run here yet. Start the "
+                                  f"service (docs/deployment.md), or try it with {start}")]
+    last = _time(ledger, "last_success")
+    problem = stale(ledger, cfg, now)
+    if problem:
+        beat = (False, "Heartbeat", problem)
+    elif last is None:
+        beat = (True, "Heartbeat", "no cycle has succeeded yet")
+    else:
+        minutes = int(max(0.0, (now - last).total_seconds()) // 60)
+        beat = (True, "Heartbeat", f"last successful cycle "
+                                   f"{format_datetime(last.astimezone(cfg.tz))} ({minutes} "
+                                   "minutes ago)")
+    if holder is not None:
+        service = (True, "Service", f"a `run` is active: {holder}")
+    elif last is not None and problem:
+        service = (False, "Service", "no `run` is active now, so nothing is published: start "
+                                     f"the service (docs/deployment.md), or run {start}")
+    else:
+        service = (True, "Service", "no `run` is active now" + (
+            " (the last cycle is recent: a `once`, or a run stopped since)" if last is not None else
+            f"; start the service (docs/deployment.md), or try it with {start}"))
+    since = _time(ledger, "outage_since")
+    sources = (True, "Sources", "every media file and document the last cycle needed could be "
+                                "read") if since is None else (
+        False, "Sources", f"out of reach since {format_datetime(since.astimezone(cfg.tz))}; "
+                          f"the rows that need them wait untouched: {ledger.meta('outage')}")
+    return [beat, service, sources]

@@ -107,7 +107,8 @@ def make_report(cfg: Config, year: int, month: int, now: datetime) -> ReportResu
     sheet = store.read()
     rows: dict[str, tuple[str, str]] = {}
     info: dict[str, RowInfo] = {}
-    for entry in read_rows(sheet.rows, locate_headers(sheet.header, rules), rules):
+    for entry in read_rows(sheet.rows, locate_headers(sheet.header, rules), rules,
+                           formulas=sheet.formulas):
         if entry.entry_id and entry.entry_id not in rows:   # a copied row keeps the original
             rows[entry.entry_id] = (entry.text(S.NEWS_TYPE), entry.text(S.SOURCE))
             info[entry.entry_id] = RowInfo(entry.agenda_number, entry.title, entry.text(S.STATUS))

@@ -48,7 +48,8 @@ class Service:
         finally:
             if not dry_run:
                 deliver(ws.ledger, self.channels, now, stop)
-                if self.heartbeat and health.heartbeat_due(ws.ledger, self.cfg, now):
+                if (self.heartbeat and health.heartbeat_due(ws.ledger, self.cfg, now)) \
+                        or health.outage_unshown(ws.ledger):
                     self.show_health(ws, now)
             ws.close()
 

@@ -62,3 +62,23 @@ def credentials(fake: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     path = tmp_path / "credentials.json"
     path.write_text(json.dumps(fake.service_account_info()))
     return path
+
+
+@pytest.fixture(params=["xlsx", "google"])
+def store_kind(request):
+    """The agenda store the behaviour tests run on (issue 3: both, parametrised)."""
+    return request.param
+
+
+@pytest.fixture
+def make_agenda(store_kind, monkeypatch):
+    """`make_agenda(folder, rows)`: an Agenda on the .xlsx file or on a (fake) Google sheet."""
+    from tests.agenda_workspace import Agenda
+    from tests.google_workspace import GoogleAgenda
+
+    if store_kind == "xlsx":
+        yield Agenda
+        return
+    with FakeGoogle() as fake:
+        monkeypatch.setenv("AGENDA_GOOGLE_API_BASE", fake.base_url)
+        yield lambda folder, rows, **kw: GoogleAgenda(folder, rows, fake=fake, **kw)

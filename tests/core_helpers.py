@@ -58,11 +58,11 @@ def header_row(rules: Rules = RULES) -> list[str]:
 
 
 def make_entry(cells: Mapping[str, Any] | None = None, rules: Rules = RULES, row: int = 2,
-               **ticks: Any) -> Entry:
+               formulas: Sequence[str] = (), **ticks: Any) -> Entry:
     """One entry read the way the shell reads it (headers located, row parsed).
 
     `ticks` sets tick columns by a short name: kadis, kabid, ditolak, arsip, or any header
-    given in `cells`.
+    given in `cells`; `formulas` names the headers whose cell holds a formula.
     """
     values = dict(complete_cells() if cells is None else cells)
     names = {"kadis": S.PARAF_KADIS, "kabid": S.PARAF_KABID, "ditolak": S.REJECTED,
@@ -73,7 +73,8 @@ def make_entry(cells: Mapping[str, Any] | None = None, rules: Rules = RULES, row
     unknown = set(values) - set(header)
     assert not unknown, f"unknown headers in test data: {unknown}"
     layout = locate_headers(header, rules)
-    entries = read_rows([[values.get(h) for h in header]], layout, rules, first_row=row)
+    entries = read_rows([[values.get(h) for h in header]], layout, rules, first_row=row,
+                        formulas=frozenset((row, header.index(h)) for h in formulas))
     assert len(entries) == 1, "the test row was read as blank"
     return entries[0]
 

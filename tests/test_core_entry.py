@@ -22,6 +22,7 @@ SPEC_HEADERS = (
     "Naskah Berita", "Tautan Media", "Keterangan Foto", "Petugas Penerima", "Paraf Kadis",
     "Paraf Kabid", "Ditolak", "Catatan Pimpinan", "Arsip Fisik", "Status", "Tautan Website",
     "Waktu Tayang", "Nomor Arsip", "Lokasi Arsip", "Waktu Arsip", "Catatan Sistem", "ID Sistem",
+    "Pratinjau",
 )
 REQUIRED = ("Judul Berita", "Jenis Berita", "Sumber Berita", "Naskah Berita", "Tautan Media",
             "Petugas Penerima")
@@ -42,7 +43,7 @@ def test_required_content_and_program_columns_follow_the_spec():
     assert S.CONTENT_HEADERS == CONTENT
     assert set(S.PROGRAM_HEADERS) == {"No. Agenda", "Status", "Tautan Website", "Waktu Tayang",
                                       "Nomor Arsip", "Lokasi Arsip", "Waktu Arsip",
-                                      "Catatan Sistem", "ID Sistem"}
+                                      "Catatan Sistem", "ID Sistem", "Pratinjau"}
     assert S.HISTORY_SHEET == "Riwayat"
     assert S.HISTORY_HEADERS == ("Waktu", "ID Sistem", "No. Agenda", "Peristiwa", "Keterangan")
 
@@ -94,7 +95,17 @@ def test_office_columns_are_ignored():
     assert layout.width == len(header)
 
 
-@pytest.mark.parametrize("missing", SPEC_HEADERS)
+NEEDED = tuple(h for h in SPEC_HEADERS if h != "Pratinjau")
+
+
+def test_an_agenda_without_the_optional_preview_column_works():
+    header = list(NEEDED)
+    layout = locate_headers(header, RULES)
+    assert "Pratinjau" not in layout.index
+    assert layout.index["ID Sistem"] == header.index("ID Sistem")
+
+
+@pytest.mark.parametrize("missing", NEEDED)
 def test_each_missing_header_is_named(missing):
     header = [h for h in SPEC_HEADERS if h != missing]
     with pytest.raises(HeaderError) as err:
@@ -117,7 +128,8 @@ def test_every_missing_header_is_named_at_once():
 def test_an_empty_header_row_names_every_header():
     with pytest.raises(HeaderError) as err:
         locate_headers([], RULES)
-    assert all(f"'{h}'" in str(err.value) for h in SPEC_HEADERS)
+    assert all(f"'{h}'" in str(err.value) for h in NEEDED)
+    assert "'Pratinjau'" not in str(err.value)
 
 
 @pytest.mark.parametrize("doubled, variant", [("Status", "status"), ("Judul Berita", " JUDUL BERITA "),
@@ -611,3 +623,16 @@ def test_same_value(current, desired):
 ])
 def test_different_values(current, desired):
     assert not same_value(current, desired)
+
+
+def test_rows_holding_only_formulas_are_blank():
+    """An office that fills `Tanggal Terima` with a formula down the column makes no rows."""
+    header = list(SPEC_HEADERS)
+    received = header.index("Tanggal Terima")
+    raw = [[None] * len(header) for _ in range(3)]
+    raw[0][received] = "1 Desember 2026"       # what the formula shows: still no release
+    raw[1][header.index("Judul Berita")] = "Rapat"
+    formulas = frozenset((n, received) for n in range(2, 400))
+    entries = read_rows(raw, locate_headers(header, RULES), RULES, formulas=formulas)
+    assert [e.row for e in entries] == [3]
+    assert entries[0].formulas == {"Tanggal Terima"}

@@ -948,3 +948,77 @@ def test_a_hold_updates_nothing_but_still_lets_a_rejection_withdraw():
 def test_without_a_hold_the_same_row_publishes():
     d = decide(approved_entry(), fresh_memory(), content_of(approved_entry()), NOW, RULES, "")
     assert d.action is Action.PUBLISH
+
+
+# -- SPEC rule 9: what the program writes fits the cell -------------------------------------
+
+def test_notes_that_fit_are_kept_whole():
+    from automation.core.workflow import fit_notes
+    assert fit_notes(["a", "b", "a"], 100) == "a\nb"
+
+
+@pytest.mark.parametrize("limit", [32_767, 50_000, 300])
+def test_many_notes_are_cut_to_the_cell_and_say_how_many_more(limit):
+    from automation.core.workflow import fit_notes
+    notes = [f"Foto 'acara/foto-{n:03d}.jpg' rusak atau tidak utuh. Salin ulang foto aslinya."
+             for n in range(1000)]
+    text = fit_notes(notes, limit)
+    assert len(text) <= limit
+    lines = text.split("\n")
+    shown = lines[:-1]
+    assert shown == notes[:len(shown)]
+    assert lines[-1] == f"… dan {1000 - len(shown)} masalah lain."
+    # as many as fit: one more would not
+    assert len("\n".join(notes[:len(shown) + 1] + [f"… dan {999 - len(shown)} masalah lain."])) > limit
+
+
+def test_one_very_long_note_is_shortened():
+    from automation.core.workflow import NOTE_LIMIT, fit_notes
+    text = fit_notes(["x" * 40_000], 32_767)
+    assert len(text) == NOTE_LIMIT and text.endswith("…")
+
+
+# -- SPEC rule 4: a formula is the office's -------------------------------------------------
+
+def test_tanggal_terima_holding_a_formula_that_shows_nothing_is_never_filled():
+    entry = make_entry(complete_cells(**{S.RECEIVED: None}), formulas=[S.RECEIVED])
+    d = decide(entry, fresh_memory(), content_of(entry), NOW, RULES)
+    assert S.RECEIVED not in d.cells
+    assert entry.formulas == {S.RECEIVED}
+
+
+@pytest.mark.parametrize("header", [S.STATUS, S.SYSTEM_NOTE, S.AGENDA_NUMBER])
+def test_no_cell_holding_a_formula_is_written(header):
+    entry = make_entry(formulas=[header])
+    d = decide(entry, fresh_memory(), content_of(entry), NOW, RULES)
+    assert header not in d.cells
+
+
+@pytest.mark.parametrize("error", ["#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?"])
+@pytest.mark.parametrize("header", [S.NEWS_TYPE, S.TITLE, S.CAPTION])
+def test_a_formula_error_in_a_staff_field_is_named(error, header):
+    entry = make_entry(complete_cells(**{header: error}), formulas=[header])
+    d = decide(entry, fresh_memory(), content_of(entry), NOW, RULES)
+    assert d.status == "Belum Lengkap"
+    assert f"Kolom '{header}' berisi galat {error}" in note(d)
+    assert "wajib diisi" not in note(d) and "tidak dikenal" not in note(d)
+
+
+def test_a_required_field_whose_formula_shows_nothing_says_so():
+    entry = make_entry(complete_cells(**{S.SOURCE: None}), formulas=[S.SOURCE])
+    d = decide(entry, fresh_memory(), content_of(entry), NOW, RULES)
+    assert d.status == "Belum Lengkap"
+    assert "Kolom 'Sumber Berita' berisi rumus yang hasilnya kosong" in note(d)
+
+
+def test_a_tick_given_by_a_formula_is_not_cleared_but_counts_for_nothing():
+    entry = approved_entry()
+    first = decide(entry, fresh_memory(), content_of(entry), NOW, RULES)
+    changed = make_entry(complete_cells(**{S.TITLE: "Judul baru"}), kadis=True, kabid=True,
+                         formulas=[S.PARAF_KADIS])
+    d = decide(changed, first.memory, content_of(changed), later(5), RULES)
+    assert d.clear_ticks == (S.PARAF_KABID,)
+    assert d.action is None
+    assert "Kolom 'Paraf Kadis' berisi rumus" in note(d)
+    again = decide(changed, d.memory, content_of(changed), later(6), RULES)
+    assert again.action is None and again.status == "Menunggu Paraf Kadis"

@@ -13,31 +13,12 @@ import pytest
 
 from automation.core import schema as S
 from automation.ports import AdapterError
-from fakes.google import FakeGoogle
-from tests.agenda_workspace import NOW, Agenda, approved, row
-from tests.google_workspace import GoogleAgenda
+from tests.agenda_workspace import NOW, approved, row
 
 LATER = NOW + timedelta(minutes=5)
 
 # Tests inherently about the .xlsx file (its bytes, its zip members) run on that store only.
 XLSX_ONLY = pytest.mark.parametrize("store_kind", ["xlsx"])
-
-
-@pytest.fixture(params=["xlsx", "google"])
-def store_kind(request):
-    """The agenda store the behaviour tests run on (issue 3: both, parametrised)."""
-    return request.param
-
-
-@pytest.fixture
-def make_agenda(store_kind, monkeypatch):
-    """`make_agenda(folder, rows)`: an Agenda on the .xlsx file or on a (fake) Google sheet."""
-    if store_kind == "xlsx":
-        yield Agenda
-        return
-    with FakeGoogle() as fake:
-        monkeypatch.setenv("AGENDA_GOOGLE_API_BASE", fake.base_url)
-        yield lambda folder, rows, **kw: GoogleAgenda(folder, rows, fake=fake, **kw)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from PIL import Image
 
 from automation.media import local
 from automation.media.local import LocalFolder
+from automation.ports import SourceUnavailable
 
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 200
 MOV = b"\x00\x00\x00\x14ftypqt  " + b"\x00" * 200
@@ -33,19 +34,26 @@ def write(path: Path, data: bytes) -> Path:
 
 
 class DictCache:
-    """FileFactsCache in a dict, counting what it is asked."""
+    """FileFactsCache in a dict, counting what it is asked of files (`data`, `hits`, `puts`);
+    the media folder's own mark (`local.HAD_FILES`) is kept apart in `marks`."""
 
     def __init__(self):
         self.data: dict[str, dict[str, Any]] = {}
+        self.marks: dict[str, dict[str, Any]] = {}
         self.hits = 0
         self.puts = 0
 
     def get(self, key):
+        if key.startswith(local.HAD_FILES):
+            return self.marks.get(key)
         facts = self.data.get(key)
         self.hits += facts is not None
         return facts
 
     def put(self, key, facts):
+        if key.startswith(local.HAD_FILES):
+            self.marks[key] = dict(facts)
+            return
         self.puts += 1
         self.data[key] = dict(facts)
 
@@ -277,7 +285,8 @@ def test_png_with_a_broken_checksum_is_refused(base, source):
     assert source.collect(["rusak.png"]).problems == (local.CORRUPT_PHOTO.format("rusak.png"),)
 
 
-def test_unreadable_file_is_a_problem(base, source, monkeypatch):
+def test_an_unreadable_file_is_an_outage_for_the_administrator(base, source, monkeypatch):
+    """Permissions or a lock held by another program: nothing staff can fix in the row."""
     write(base / "terkunci.jpg", image_bytes("JPEG"))
     real_open = Path.open
 
@@ -287,15 +296,59 @@ def test_unreadable_file_is_a_problem(base, source, monkeypatch):
         return real_open(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "open", locked_open)
-    check = source.collect(["terkunci.jpg"])
-    assert check.files == ()
-    assert check.problems[0].startswith("Berkas media 'terkunci.jpg' tidak dapat dibaca")
+    with pytest.raises(SourceUnavailable) as err:
+        source.collect(["terkunci.jpg"])
+    assert "media file 'terkunci.jpg'" in str(err.value) and "read access" in str(err.value)
+    assert "'terkunci.jpg' tidak dapat dibuka" in err.value.note
 
 
-def test_missing_media_folder_is_one_problem(tmp_path):
-    check = LocalFolder(tmp_path / "tidak-ada", 200).collect(["a.jpg", "b.jpg"])
+def test_a_missing_media_folder_is_an_outage(tmp_path):
+    with pytest.raises(SourceUnavailable) as err:
+        LocalFolder(tmp_path / "tidak-ada", 200).collect(["a.jpg", "b.jpg"])
+    assert "unmounted share" in str(err.value) and "media.base_dir" in str(err.value)
+    assert "tidak dapat dibaca saat ini" in err.value.note
+
+
+def test_a_media_folder_found_empty_after_holding_files_is_an_outage(base):
+    """An unmounted mount point looks like an empty folder."""
+    write(base / "rapat.jpg", image_bytes("JPEG"))
+    cache = DictCache()
+    assert LocalFolder(base, 200, cache).collect(["rapat.jpg"]).problems == ()
+    (base / "rapat.jpg").unlink()
+    with pytest.raises(SourceUnavailable) as err:
+        LocalFolder(base, 200, cache).collect(["rapat.jpg"])
+    assert "suddenly empty" in str(err.value)
+    write(base / "lain.jpg", image_bytes("JPEG"))          # the share is back, the file not
+    assert LocalFolder(base, 200, cache).collect(["rapat.jpg"]).problems == (
+        "Berkas media 'rapat.jpg' tidak ditemukan di folder media. Periksa nama dan lokasinya.",)
+
+
+def test_an_empty_media_folder_never_seen_with_files_is_for_staff(base):
+    check = LocalFolder(base, 200, DictCache()).collect(["rapat.jpg"])
+    assert check.problems == (
+        "Berkas media 'rapat.jpg' tidak ditemukan di folder media. Periksa nama dan lokasinya.",)
+
+
+def test_a_photo_over_the_safe_pixel_limit_is_named_with_its_size(base):
+    """A 900-megapixel PNG is a few hundred kilobytes on disk: refused before decoding."""
+    import zlib
+    width = height = 30_000
+    packer, line = zlib.compressobj(1), b"\x00" + bytes(width)   # one black row, streamed
+    raw = b"".join(packer.compress(line) for _ in range(height)) + packer.flush()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (len(data).to_bytes(4, "big") + kind + data
+                + zlib.crc32(kind + data).to_bytes(4, "big"))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", width.to_bytes(4, "big") + height.to_bytes(
+        4, "big") + bytes([8, 0, 0, 0, 0])) + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
+    write(base / "besar.png", png)
+    check = LocalFolder(base, 200, DictCache()).collect(["besar.png"])
     assert check.files == ()
-    assert check.problems == (local.FOLDER_UNAVAILABLE,)
+    assert check.problems == (
+        "Foto 'besar.png' berukuran 30000 × 30000 piksel (900 megapiksel), melebihi batas aman "
+        "89 megapiksel untuk diproses. Perkecil fotonya (misalnya menjadi 4000 piksel pada "
+        "sisi terpanjang), simpan, lalu salin lagi ke folder media.",)
 
 
 # --- cache --------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ class Rules:
     news_types: tuple[str, ...]
     tick_words: tuple[str, ...]
     step_minutes: int = 7               # the SOP's standard time per step
+    cell_limit: int = 32_767            # the longest text the agenda's cells hold (SPEC rule 9)
 
     @property
     def tick_columns(self) -> tuple[str, ...]:
@@ -52,7 +53,7 @@ def locate_headers(header_row: Sequence[Any], rules: Rules) -> Layout:
         name = wanted.get(S.normalise_header(cell))
         if name:
             found.setdefault(name, []).append(i)
-    missing = [h for h in wanted.values() if h not in found]
+    missing = [h for h in wanted.values() if h not in found and h not in S.OPTIONAL_HEADERS]
     doubled = [h for h, places in found.items() if len(places) > 1]
     problems = []
     if missing:
@@ -66,18 +67,44 @@ def locate_headers(header_row: Sequence[Any], rules: Rules) -> Layout:
     return Layout({h: places[0] for h, places in found.items()}, len(header_row))
 
 
+# Control characters no sheet or page can hold (SPEC rule 9). A Word line break (vertical
+# tab) and a form feed end a line; every other C0/C1 control character but tab is dropped.
+_LINE_BREAKS = re.compile("\r\n?|[\x0b\x0c\x85\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+# Invisible characters that people paste along with links (zero-width spaces and joiners,
+# word joiner, byte-order mark, soft hyphen): never part of a path or an address.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+def printable(text: str) -> str:
+    """`text` with line ends made plain and control characters removed."""
+    if text.isprintable():              # the common case, kept fast: called for every cell
+        return text
+    return _CONTROL.sub("", _LINE_BREAKS.sub("\n", text))
+
+
 def cell_text(value: Any) -> str:
-    """A cell as the program reads it: text, trimmed, with Windows line ends made plain."""
-    if value.__class__ is str:          # the common case, kept fast: called for every cell
-        return (value if "\r" not in value else
-                value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    """A cell as the program reads it: text, trimmed, line ends plain, no control characters."""
+    if value.__class__ is str:
+        return printable(value).strip()
     if value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    return printable(str(value)).strip()
+
+
+# What a formula shows when it fails, in Excel, LibreOffice and Google Sheets.
+FORMULA_ERRORS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!",
+                            "#ERROR!", "#SPILL!", "#CALC!", "#GETTING_DATA", "#LOADING",
+                            "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+
+
+def formula_error(text: str) -> str | None:
+    """The error a cell shows (`#N/A`), or None."""
+    return text if text.upper() in FORMULA_ERRORS else None
 
 
 @dataclass(frozen=True)
@@ -90,6 +117,8 @@ class Entry:
     ticks: Mapping[str, Tick]            # every tick column -> what it holds
     copied_from: int | None = None       # set when this row is a copy given a new ID (rule 5)
     notes: tuple[str, ...] = ()          # notes found while reading (duplicates)
+    formulas: frozenset[str] = frozenset()   # headers whose cell holds a formula (rule 4)
+
     def text(self, header: str) -> str:
         return cell_text(self.cells.get(header))
 
@@ -115,16 +144,29 @@ class Entry:
 
 
 def read_rows(rows: Sequence[Sequence[Any]], layout: Layout, rules: Rules,
-              first_row: int = 2) -> list[Entry]:
-    """Rows below the header into entries; rows with nothing a person typed are skipped."""
+              first_row: int = 2, formulas: frozenset[tuple[int, int]] = frozenset()
+              ) -> list[Entry]:
+    """Rows below the header into entries; rows with nothing a person typed are skipped.
+
+    `formulas`: (sheet row, column) of the cells holding a formula (`Sheet.formulas`)."""
     people_headers = [c.header for c in rules.columns if c.role is not S.Role.PROGRAM]
+    by_row: dict[int, frozenset[str]] = {}
+    if formulas:
+        header_at = {i: h for h, i in layout.index.items()}
+        for n, col in formulas:
+            if col in header_at:
+                by_row[n] = by_row.get(n, frozenset()) | {header_at[col]}
     entries = []
     for offset, raw in enumerate(rows):
         cells = {h: (raw[i] if i < len(raw) else None) for h, i in layout.index.items()}
-        if all(cell_text(cells[h]) == "" or cells[h] is False for h in people_headers):
+        with_formula = by_row.get(first_row + offset, frozenset())
+        # A formula filled down a column makes no row: only what people typed does.
+        if all(cell_text(cells[h]) == "" or cells[h] is False or h in with_formula
+               for h in people_headers):
             continue
         ticks = {h: read_tick(cells[h], rules.tick_words) for h in rules.tick_columns}
-        entries.append(Entry(first_row + offset, cell_text(cells[S.ENTRY_ID]), cells, ticks))
+        entries.append(Entry(first_row + offset, cell_text(cells[S.ENTRY_ID]), cells, ticks,
+                             formulas=with_formula))
     return entries
 
 
@@ -162,6 +204,7 @@ def split_links(text: str) -> tuple[str, ...]:
     A path with spaces can be kept whole by putting it in double quotes.
     """
     seen: dict[str, None] = {}
+    text = _INVISIBLE.sub("", text)
     for quoted, plain in re.findall(r'"([^"]*)"|([^\s,]+)', text):
         link = (quoted or plain.strip('"')).strip()
         if link:
@@ -176,7 +219,7 @@ _OTHER_DOCUMENTS = (".pdf", ".doc", ".odt", ".rtf", ".pages", ".xls", ".xlsx", "
 
 def document_reference(naskah: str) -> str | None:
     """`Naskah Berita` holds either the text itself or one link/path to a document."""
-    one = naskah.strip()
+    one = _INVISIBLE.sub("", naskah).strip()
     if not one or "\n" in one:
         return None
     if re.match(r"^https?://\S+$", one):
@@ -201,14 +244,25 @@ class Content:
         return not self.problems
 
 
+# The staff fields whose text is checked: required ones, and every one a post shows.
+_FIELD_HEADERS = tuple(dict.fromkeys(S.REQUIRED_HEADERS + S.CONTENT_HEADERS))
+
+
 def field_problems(entry: Entry, rules: Rules) -> list[str]:
     """Problems visible in the row itself (no files or links opened)."""
     problems = []
-    for header in S.REQUIRED_HEADERS:
-        if not entry.text(header):
-            problems.append(f"Kolom '{header}' wajib diisi.")
+    for header in _FIELD_HEADERS:
+        text = entry.text(header)
+        error = formula_error(text)
+        if error:
+            problems.append(f"Kolom '{header}' berisi galat {error} dari rumusnya. Perbaiki "
+                            "rumusnya, atau ganti dengan isian biasa.")
+        elif not text and header in S.REQUIRED_HEADERS:
+            problems.append(f"Kolom '{header}' wajib diisi." if header not in entry.formulas else
+                            f"Kolom '{header}' berisi rumus yang hasilnya kosong. Perbaiki "
+                            "rumusnya, atau ganti dengan isian biasa.")
     news_type = entry.text(S.NEWS_TYPE)
-    if news_type and news_type not in rules.news_types:
+    if news_type and news_type not in rules.news_types and not formula_error(news_type):
         match = next((t for t in rules.news_types if t.casefold() == news_type.casefold()), None)
         hint = f"Mungkin maksudnya '{match}'." if match else (
             "Pilih salah satu: " + ", ".join(rules.news_types) + ".")
@@ -223,7 +277,7 @@ def tick_notes(entry: Entry) -> list[str]:
             for h, t in entry.ticks.items() if t.odd_text is not None]
 
 
-_CONTENT_KEY_HEADERS = sorted(set(S.CONTENT_HEADERS) | set(S.REQUIRED_HEADERS))
+_CONTENT_KEY_HEADERS = sorted(_FIELD_HEADERS)
 
 
 def content_key(entry: Entry, rules: Rules) -> str:

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 DEFAULT_TICK_WORDS = ("✓", "✔", "v", "y", "ya", "ok", "setuju", "paraf", "true", "1")
 # "FALSE" as text is what the template's own TRUE/FALSE dropdown leaves in some spreadsheet
-# programs: plainly unticked. Any other text gets a note (SPEC section 2).
-NOT_TICKED_WORDS = ("", "false")
+# programs, and 0 is how LibreOffice may save an unticked box: plainly unticked. Any other
+# text gets a note (SPEC section 2).
+NOT_TICKED_WORDS = ("", "false", "0")
 
 
 @dataclass(frozen=True)

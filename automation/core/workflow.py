@@ -192,6 +192,8 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
     clear = tuple(h for h in ticked if h in mem.clearing)
     ticked = [h for h in ticked if h not in clear]
     approvals = {h: fp for h, fp in mem.approvals.items() if h in ticked}
+    # Rule 4: a formula is the office's, so a tick given by one cannot be cleared by the
+    # program; it then counts for nothing (see below) until a person replaces it.
     if entry.copied_from is not None:
         # Ticks copied along with a row were given to the original, not to this copy.
         clear, ticked = clear + tuple(ticked), []
@@ -277,6 +279,10 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
     step_key = f"{step}#{round_}" if step else ""
     since = mem.waiting_since if step_key and step_key == mem.waiting_step else (
         now if step_key else None)
+    for header in clear:
+        if header in entry.formulas:
+            plan.notes.append(f"Kolom '{header}' berisi rumus, sehingga program tidak dapat "
+                              "menghapus centangnya. Ganti rumusnya dengan kotak centang.")
     mem = replace(mem, first_seen=mem.first_seen or now, round=round_, approvals=approvals,
                   clearing=clear, archived_at=archived_at, publish_error=publish_error,
                   events=mem.events | {e.key for e in plan.events},
@@ -284,16 +290,46 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
     if overdue(mem, now, rules):
         plan.notes.append(f"Melewati standar {rules.step_minutes} menit: menunggu "
                           f"{awaited(step)} sejak {format_datetime(since.astimezone(now.tzinfo))}.")
-    return Decision(status=status, memory=mem, cells=_cells(entry, mem, status, plan.notes),
-                    clear_ticks=clear, events=tuple(plan.events), action=action)
+    cells = _cells(entry, mem, status, fit_notes(plan.notes, rules.cell_limit))
+    return Decision(status=status, memory=mem,
+                    cells={h: v for h, v in cells.items() if h not in entry.formulas},
+                    clear_ticks=tuple(h for h in clear if h not in entry.formulas),
+                    events=tuple(plan.events), action=action)
+
+
+# A `Riwayat` detail quotes `Catatan Pimpinan` up to this length.
+DETAIL_LIMIT = 500
+# One note quotes what people typed (a link, a file name) up to this length.
+NOTE_LIMIT = 1_000
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def fit_notes(notes: list[str], limit: int) -> str:
+    """`Catatan Sistem`: every note once, within the cell's limit (SPEC rule 9); when they do
+    not all fit, the first ones and how many more there are."""
+    notes = [_shorten(n, NOTE_LIMIT) for n in dict.fromkeys(notes)]
+    text = "\n".join(notes)
+    if len(text) <= limit:
+        return text
+    kept, length = 0, 0                 # notes kept, and their length joined by new lines
+    for note in notes:
+        after = length + len(note) + (1 if kept else 0)
+        rest = f"\n… dan {len(notes) - kept - 1} masalah lain."
+        if after + len(rest) > limit:
+            break
+        kept, length = kept + 1, after
+    return "\n".join(notes[:kept] + [f"… dan {len(notes) - kept} masalah lain."])
 
 
 def _leader_note(entry: Entry) -> str:
-    note = entry.text(S.LEADER_NOTE)
+    note = _shorten(entry.text(S.LEADER_NOTE), DETAIL_LIMIT)
     return f": {note}" if note else ""
 
 
-def _cells(entry: Entry, mem: Memory, status: str, notes: list[str]) -> dict[str, Any]:
+def _cells(entry: Entry, mem: Memory, status: str, note: str) -> dict[str, Any]:
     cells: dict[str, Any] = {
         S.AGENDA_NUMBER: mem.agenda_number,
         S.STATUS: status,
@@ -302,9 +338,10 @@ def _cells(entry: Entry, mem: Memory, status: str, notes: list[str]) -> dict[str
         S.ARCHIVE_NUMBER: mem.archive_number,
         S.ARCHIVE_LOCATION: mem.archive_location,
         S.ARCHIVED_AT: mem.archived_at,
-        S.SYSTEM_NOTE: "\n".join(dict.fromkeys(notes)),
+        S.SYSTEM_NOTE: note,
         S.ENTRY_ID: entry.entry_id,
     }
-    if entry.text(S.RECEIVED) == "" and mem.first_seen is not None:
+    if entry.text(S.RECEIVED) == "" and S.RECEIVED not in entry.formulas \
+            and mem.first_seen is not None:
         cells[S.RECEIVED] = mem.first_seen
     return cells

@@ -24,7 +24,7 @@ from docx.table import Table
 from docx.text.hyperlink import Hyperlink
 from docx.text.paragraph import Paragraph
 
-from automation.core.entry import DOCUMENT_SUFFIXES
+from automation.core.entry import DOCUMENT_SUFFIXES, printable
 
 MediaKind = Literal["photo", "video"]
 
@@ -66,7 +66,7 @@ def sanitize_html(html_text: str) -> str:
 
 def text_to_html(text: str) -> str:
     """Plain text to paragraphs: a blank line starts a paragraph, a single newline is <br>."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = printable(text)
     paragraphs = []
     for block in re.split(r"\n[ \t]*\n", text):
         lines = [html.escape(line.strip()) for line in block.strip().split("\n")]
@@ -99,7 +99,7 @@ def document_to_html(name: str, data: bytes) -> str:
     if suffix == ".docx":
         raw = _docx_to_html(name, data)
     else:
-        text = _decode_text(name, data)
+        text = printable(_decode_text(name, data))
         if suffix == ".txt":
             raw = text_to_html(text)
         elif suffix == ".md":
@@ -273,7 +273,7 @@ def _inline_html(paragraph: Paragraph) -> str:
                 segments.append((run.text, style))
     out = []
     for (bold, italic, underline, href), group in itertools.groupby(segments, key=lambda s: s[1]):
-        text = html.escape("".join(text for text, _ in group)).replace("\n", "<br>")
+        text = html.escape(printable("".join(text for text, _ in group))).replace("\n", "<br>")
         if underline:
             text = f"<u>{text}</u>"
         if italic:

@@ -52,16 +52,17 @@ from automation.media.documents import (
     unsupported_document_note,
 )
 from automation.media.local import (
-    CORRUPT_PHOTO,
-    NOT_MEDIA,
     PILLOW_FORMATS,
     _examine,
     _megabytes,
     _natural_key,
-    _photo_is_sound,
     _usable,
+    photo_verdict,
+    verdict_note,
 )
-from automation.ports import AdapterError, Document, FileFactsCache, MediaCheck, MediaFile
+from automation.ports import (
+    AdapterError, Document, FileFactsCache, MediaCheck, MediaFile, SourceUnavailable,
+)
 
 T = TypeVar("T")
 
@@ -343,21 +344,23 @@ class DriveFolder:
             return RetryPolicy(sleep=self.sleep).call(call, what=what)
         except GoogleError as error:  # retries used up: Google unavailable for now
             detail = f"HTTP {error.status}" if error.status else "tidak ada jawaban"
-            raise type(error)(str(error), OUTAGE.format(detail), error.status) from error
+            raise SourceUnavailable(str(error), OUTAGE.format(detail)) from error
         except HttpError as error:
             status, reason = error.resp.status, _reason(error)
             if status == 404 or (status == 403 and reason in _ROW_REASONS):
                 raise
             what = f"HTTP {status}{' ' + reason if reason else ''}"
-            raise AdapterError(f"Google Drive: {what}", OUTAGE.format(what)) from error
+            raise SourceUnavailable(f"Google Drive: {what}", OUTAGE.format(what)) from error
         except google.auth.exceptions.RefreshError as error:
             if getattr(error, "retryable", False):
-                raise AdapterError("Google token endpoint unavailable",
-                                   OUTAGE.format("token")) from error
-            raise AdapterError("service-account key refused by Google", KEY_REFUSED) from error
+                raise SourceUnavailable("Google token endpoint unavailable",
+                                        OUTAGE.format("token")) from error
+            raise SourceUnavailable("service-account key refused by Google",
+                                    KEY_REFUSED) from error
         except HTTPLIB2_ERRORS as error:
             what = type(error).__name__
-            raise AdapterError(f"Google Drive unreachable: {what}", OUTAGE.format(what)) from error
+            raise SourceUnavailable(f"Google Drive unreachable: {what}",
+                                    OUTAGE.format(what)) from error
 
     def _get(self, file_id: str) -> dict:
         return self._call(lambda: self._service.files().get(
@@ -470,10 +473,9 @@ class DriveFolder:
             if facts is None:
                 facts, path = self._download_media(shown, meta)
             self._put_facts(key, facts)
-        if facts["verdict"] == "not_media":
-            raise _Problem(NOT_MEDIA.format(shown))
-        if facts["verdict"] == "corrupt_photo":
-            raise _Problem(CORRUPT_PHOTO.format(shown))
+        problem = verdict_note(shown, facts)
+        if problem:
+            raise _Problem(problem)
         return MediaFile(name=_file_name(meta["name"], facts["mime"]), path=path,
                          kind=facts["kind"], mime=facts["mime"], size=size, sha256=facts["sha256"])
 
@@ -508,14 +510,15 @@ class DriveFolder:
             if sniffed is None:
                 return {"verdict": "not_media"}, None
             kind, mime = sniffed
-            if kind == "photo" and not _photo_is_sound(temp, PILLOW_FORMATS[mime]):
-                return {"verdict": "corrupt_photo"}, None
+            refused = photo_verdict(temp, PILLOW_FORMATS[mime]) if kind == "photo" else None
+            if refused:
+                return refused, None
             path = self._cached_path(meta, mime)
             os.replace(temp, path)
             return {"verdict": "ok", "sha256": writer.sha256.hexdigest(), "kind": kind,
                     "mime": mime}, path
         except OSError as error:  # the cache folder, not Drive (transport errors are mapped)
-            raise AdapterError(f"media cache {self.cache_dir}: {error}",
+            raise SourceUnavailable(f"media cache {self.cache_dir}: {error}",
                                "Folder cache media di server tidak dapat ditulis. Hubungi "
                                "administrator untuk memeriksa ruang disk dan izin folder state.") from error
         finally:
@@ -553,7 +556,7 @@ class DriveFolder:
         size = int(meta.get("size") or 0)
         md5 = meta.get("md5Checksum")
         if writer.size != size or (md5 and writer.md5.hexdigest() != md5):
-            raise AdapterError(
+            raise SourceUnavailable(
                 f"download of {meta['id']} incomplete or changed: {writer.size} of {size} bytes",
                 f"Unduhan berkas '{shown}' tidak utuh atau berkasnya berubah saat diunduh. "
                 "Program mengunduh ulang pada siklus berikutnya.")

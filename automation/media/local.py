@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import stat
+import warnings
 from pathlib import Path, PureWindowsPath
 from typing import Any, Sequence
 from urllib.parse import urlsplit
@@ -25,7 +26,7 @@ from automation.media.documents import (
     sniff_media,
     unsupported_document_note,
 )
-from automation.ports import Document, FileFactsCache, MediaCheck, MediaFile
+from automation.ports import Document, FileFactsCache, MediaCheck, MediaFile, SourceUnavailable
 
 MIB = 1024 * 1024
 CHUNK = MIB  # files are hashed in 1 MiB reads
@@ -40,12 +41,18 @@ DOCUMENT = "Berkas naskah"
 
 NO_LINKS = ("Tautan Media kosong. Tulis jalur foto atau video di folder media, "
             "misalnya 'foto/rapat.jpg'.")
-FOLDER_UNAVAILABLE = ("Folder media di server tidak dapat dibuka. Hubungi administrator "
-                      "untuk memeriksa pengaturan media.base_dir.")
+OUTAGE = ("Folder media di server ({}) tidak dapat dibaca saat ini{}. Baris yang "
+          "memerlukannya dibiarkan apa adanya dan diperiksa lagi setiap siklus.")
 NOT_MEDIA = ("Berkas '{}' bukan foto atau video yang sah (isi berkas tidak dikenali). "
              "Gunakan foto JPEG/PNG/WebP atau video MP4/MOV/WebM.")
 CORRUPT_PHOTO = ("Foto '{}' rusak atau tidak utuh (mungkin terpotong saat disalin). "
                  "Salin ulang foto aslinya ke folder media.")
+TOO_MANY_PIXELS = ("Foto '{}' berukuran {} × {} piksel ({} megapiksel), melebihi batas aman "
+                   "{} megapiksel untuk diproses. Perkecil fotonya (misalnya menjadi 4000 piksel "
+                   "pada sisi terpanjang), simpan, lalu salin lagi ke folder media.")
+# Marks, in the file facts, a folder seen with something in it: the same folder found empty
+# later is an unmounted share (a mount point looks empty), not staff removing every file.
+HAD_FILES = "folder-had-files|"
 
 
 class _Problem(Exception):
@@ -63,6 +70,7 @@ class LocalFolder:
         self.base_dir = Path(base_dir)
         self.max_file_mb = max_file_mb
         self.cache = cache
+        self._had_files: bool | None = None   # the HAD_FILES mark, looked up once
 
     # --- MediaSource ----------------------------------------------------------------
 
@@ -70,10 +78,7 @@ class LocalFolder:
         wanted = list(dict.fromkeys(filter(None, (_clean(link) for link in links))))
         if not wanted:
             return MediaCheck((), (NO_LINKS,))
-        try:
-            base = self._base()
-        except _Problem as problem:
-            return MediaCheck((), (problem.note,))
+        base = self._base()
 
         problems: list[str] = []
         candidates: list[tuple[str, Path, os.stat_result]] = []
@@ -139,8 +144,9 @@ class LocalFolder:
         try:
             info = where.stat()
         except (FileNotFoundError, NotADirectoryError):
-            return [f"Media folder {where} does not exist. Create it, or set media.base_dir "
-                    "in the config to the folder where staff put photos and videos."]
+            return [f"Media folder {where} does not exist. If it is a network share, mount it; "
+                    "otherwise create it, or set media.base_dir in the config to the folder "
+                    "where staff put photos and videos."]
         except OSError as error:
             return [_inaccessible(where, error)]
         if not stat.S_ISDIR(info.st_mode):
@@ -156,13 +162,35 @@ class LocalFolder:
     # --- locating files ---------------------------------------------------------------
 
     def _base(self) -> Path:
+        """The media folder, resolved; `SourceUnavailable` when it cannot be read now."""
         try:
             base = self.base_dir.resolve()
-            if base.is_dir():
-                return base
-        except (OSError, RuntimeError):
-            pass
-        raise _Problem(FOLDER_UNAVAILABLE)
+            if not base.is_dir():
+                raise self._outage(f"media folder {self.base_dir} does not exist or is not a "
+                                   "folder (an unmounted share?)", "")
+            with os.scandir(base) as listing:
+                empty = next(listing, None) is None
+        except OSError as error:
+            raise self._outage(f"media folder {self.base_dir} cannot be read "
+                               f"({error.strerror or error})", " (izin akses ditolak)") from None
+        except RuntimeError:                    # a symlink loop
+            raise self._outage(f"media folder {self.base_dir} is a symlink loop", "") from None
+        if self.cache is not None:
+            key = HAD_FILES + str(base)
+            if self._had_files is None:
+                self._had_files = bool(self.cache.get(key))
+            if empty and self._had_files:
+                raise self._outage(f"media folder {self.base_dir} is suddenly empty (an "
+                                   "unmounted share?)", " (folder mendadak kosong)")
+            if not empty and not self._had_files:
+                self.cache.put(key, {"seen": True})
+                self._had_files = True
+        return base
+
+    def _outage(self, message: str, why: str) -> SourceUnavailable:
+        return SourceUnavailable(
+            f"{message}: rows that need it are left as they are; mount the share or fix "
+            "media.base_dir, then the next cycle goes on", OUTAGE.format(self.base_dir, why))
 
     def _locate(self, base: Path, noun: str, shown: str,
                 raw: Path) -> tuple[Path, os.stat_result]:
@@ -176,9 +204,20 @@ class LocalFolder:
         try:
             return path, path.stat()
         except (FileNotFoundError, NotADirectoryError):
+            self._base()    # a share unmounted since the cycle began is an outage, not a gap
             raise _Problem(_missing(noun, shown)) from None
-        except OSError:
-            raise _Problem(_unreadable(noun, shown)) from None
+        except OSError as error:
+            raise self._unreadable(noun, shown, error) from None
+
+    def _unreadable(self, noun: str, shown: str, error: OSError) -> SourceUnavailable:
+        """A file or folder the program may not read now (permissions, a lock held by another
+        program): the administrator's to fix, not a reason to call the row incomplete."""
+        what = {MEDIA: "media file", DOCUMENT: "document"}.get(noun, "folder")
+        return SourceUnavailable(
+            f"{what} '{shown}' in {self.base_dir} cannot be read "
+            f"({error.strerror or error}): give the program's account read access",
+            OUTAGE.format(self.base_dir, f" ('{shown}' tidak dapat dibuka: izin akses "
+                                         "ditolak atau sedang dipakai aplikasi lain)"))
 
     def _folder_media(self, base: Path, shown: str, folder: Path,
                       problems: list[str]) -> list[tuple[str, Path, os.stat_result]]:
@@ -188,9 +227,8 @@ class LocalFolder:
             with os.scandir(folder) as listing:
                 entries = [entry for entry in listing
                            if document_suffix(entry.name) in MEDIA_SUFFIXES and not _hidden(entry)]
-        except OSError:
-            raise _Problem(f"Folder '{shown}' tidak dapat dibaca oleh program. Minta "
-                           "administrator memeriksa izin foldernya.") from None
+        except OSError as error:
+            raise self._unreadable("Folder", shown, error) from None
         prefix = shown.rstrip("/\\")
         found, refused = [], []
         for entry in sorted(entries, key=lambda entry: _natural_key(entry.name)):
@@ -220,10 +258,9 @@ class LocalFolder:
                    else "Perkecil ukuran berkasnya.")
             raise _Problem(self._too_large("Berkas", shown, info.st_size, fix))
         facts = self._facts(shown, path, info)
-        if facts["verdict"] == "not_media":
-            raise _Problem(NOT_MEDIA.format(shown))
-        if facts["verdict"] == "corrupt_photo":
-            raise _Problem(CORRUPT_PHOTO.format(shown))
+        problem = verdict_note(shown, facts)
+        if problem:
+            raise _Problem(problem)
         return MediaFile(name=path.name, path=path, kind=facts["kind"], mime=facts["mime"],
                          size=info.st_size, sha256=facts["sha256"])
 
@@ -235,8 +272,8 @@ class LocalFolder:
             return facts
         try:
             facts = _examine(path)
-        except OSError:  # not cached: it may well be readable next cycle
-            raise _Problem(_unreadable(MEDIA, shown)) from None
+        except OSError as error:  # not cached: it may well be readable next cycle
+            raise self._unreadable(MEDIA, shown, error) from None
         if self.cache is not None:
             self.cache.put(key, facts)
         return facts
@@ -270,8 +307,8 @@ class LocalFolder:
             raise _Problem(self._too_large(DOCUMENT, shown, info.st_size, fix))
         try:
             return path, info, path.read_bytes()
-        except OSError:
-            raise _Problem(_unreadable(DOCUMENT, shown)) from None
+        except OSError as error:
+            raise self._unreadable(DOCUMENT, shown, error) from None
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -341,23 +378,60 @@ def _examine(path: Path) -> dict[str, Any]:
         while chunk := stream.read(CHUNK):
             digest.update(chunk)
     kind, mime = sniffed
-    if kind == "photo" and not _photo_is_sound(path, PILLOW_FORMATS[mime]):
-        return {"verdict": "corrupt_photo"}
+    if kind == "photo":
+        refused = photo_verdict(path, PILLOW_FORMATS[mime])
+        if refused:
+            return refused
     return {"verdict": "ok", "sha256": digest.hexdigest(), "kind": kind, "mime": mime}
 
 
-def _photo_is_sound(path: Path, pillow_format: str) -> bool:
+def photo_verdict(path: Path, pillow_format: str) -> dict[str, Any] | None:
+    """Why a photo cannot be used (its facts), or None when it decodes whole.
+
+    An image of more pixels than Pillow's safe limit is refused before its pixels are
+    decoded: a 900-megapixel PNG is a few kilobytes on disk and gigabytes in memory.
+    """
     try:
-        # Only the decoder matching the signature may open it.
-        with Image.open(path, formats=[pillow_format]) as image:
-            image.verify()  # structure and checksums (PNG CRCs)
-        # verify() does not decode JPEG/WebP data, so a truncated JPEG passes it; loading
-        # the pixels does not (verify() leaves the image unusable, hence the reopen).
-        with Image.open(path, formats=[pillow_format]) as image:
-            image.load()
+        # Only the decoder matching the signature may open it; opening reads the header only.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with _no_pixel_limit(), Image.open(path, formats=[pillow_format]) as image:
+                width, height = image.size
+            if width * height > (Image.MAX_IMAGE_PIXELS or width * height):
+                return {"verdict": "too_many_pixels", "width": width, "height": height}
+            with Image.open(path, formats=[pillow_format]) as image:
+                image.verify()  # structure and checksums (PNG CRCs)
+            # verify() does not decode JPEG/WebP data, so a truncated JPEG passes it; loading
+            # the pixels does not (verify() leaves the image unusable, hence the reopen).
+            with Image.open(path, formats=[pillow_format]) as image:
+                image.load()
     except Exception:  # Pillow raises many types for malformed data (OSError, SyntaxError, ...)
-        return False
-    return True
+        return {"verdict": "corrupt_photo"}
+    return None
+
+
+class _no_pixel_limit:
+    """Lets `Image.open` read the size of an image over the limit (the header only)."""
+
+    def __enter__(self) -> None:
+        self.limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+
+    def __exit__(self, *exc: object) -> None:
+        Image.MAX_IMAGE_PIXELS = self.limit
+
+
+def verdict_note(shown: str, facts: dict[str, Any]) -> str | None:
+    """The Indonesian note for a file refused by its facts (None: usable)."""
+    verdict = facts["verdict"]
+    if verdict == "not_media":
+        return NOT_MEDIA.format(shown)
+    if verdict == "corrupt_photo":
+        return CORRUPT_PHOTO.format(shown)
+    if verdict == "too_many_pixels":
+        width, height = facts["width"], facts["height"]
+        return TOO_MANY_PIXELS.format(shown, width, height, round(width * height / 1e6),
+                                      (Image.MAX_IMAGE_PIXELS or 0) // 1_000_000)
+    return None
 
 
 def _usable(facts: dict[str, Any] | None) -> bool:
@@ -367,6 +441,8 @@ def _usable(facts: dict[str, Any] | None) -> bool:
     if facts.get("verdict") == "ok":
         return (facts.get("kind") in ("photo", "video") and isinstance(facts.get("mime"), str)
                 and isinstance(facts.get("sha256"), str))
+    if facts.get("verdict") == "too_many_pixels":
+        return isinstance(facts.get("width"), int) and isinstance(facts.get("height"), int)
     return facts.get("verdict") in ("not_media", "corrupt_photo")
 
 
@@ -385,12 +461,6 @@ def _outside(noun: str, shown: str) -> str:
     return (f"{noun} '{shown}' berada di luar folder media sehingga tidak boleh dipakai. "
             "Simpan berkasnya di dalam folder media lalu tulis jalurnya, misalnya "
             "'foto/rapat.jpg'.")
-
-
-def _unreadable(noun: str, shown: str) -> str:
-    return (f"{noun} '{shown}' tidak dapat dibaca oleh program (izin akses ditolak atau "
-            "sedang dipakai aplikasi lain). Tutup aplikasi itu atau minta administrator "
-            "memeriksa izin berkas, lalu coba lagi.")
 
 
 def _empty(noun: str, shown: str) -> str:
