@@ -125,6 +125,9 @@ def create_workspace(folder: Path) -> Path:
 
 
 def run_demo(folder: Path, now: datetime) -> int:
+    from automation.cli import command_line
+
+    given = folder                  # as the person typed it: the commands printed use it
     folder = folder.resolve()
     if (folder / "config.toml").exists():
         print(f"{folder} already holds a demo; running one more cycle on it.")
@@ -143,7 +146,10 @@ def run_demo(folder: Path, now: datetime) -> int:
     print(f"Agenda (open it in Excel or LibreOffice): {cfg.agenda.path}")
     print(f"Website (open in a browser):           {(cfg.website.output_dir / 'index.html').as_uri()}")
     print(f"Ledger and logs:                       {cfg.state_dir}")
-    print("Tick 'Paraf Kabid' on the second row, save, and run "
-          f"`python main.py --config {folder / 'config.toml'} once` to see it published.")
+    config = given / "config.toml"
+    print("Tick 'Paraf Kabid' on the second row, save, and run")
+    print(f"    {command_line('once', config=config)}")
+    print("to see it published; check everything the configuration names with")
+    print(f"    {command_line('check', config=config)}")
     sys.stdout.flush()
     return 0
