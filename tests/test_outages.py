@@ -201,6 +201,7 @@ class DriveOffice(Agenda):
     def cycle(self, now=NOW, **kw):
         def no_waiting(media):
             media.sleep = lambda seconds: None     # the retry policy's waits, not the test's
+            media.timeout = 0.5                    # a hanging Drive gives up quickly
             return media
         return super().cycle(now, media=no_waiting, **kw)
 
@@ -216,6 +217,7 @@ FAULTS = {
     "drive 503": lambda fake: fake.server_error("drive", times=10_000, status=503),
     "drive 429": lambda fake: fake.rate_limit("drive", times=10_000, retry_after=0),
     "drive rate 403": lambda fake: fake.drive_error("userRateLimitExceeded", times=10_000),
+    "drive timeout": lambda fake: fake.slow(1, "drive", times=10_000),
     "docs export 500": lambda fake: fake.server_error(
         lambda r: r.kind == "media" or "export" in r.path, times=10_000, status=500),
 }

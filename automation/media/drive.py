@@ -11,7 +11,7 @@ nothing again. After the download the content signature and, for photos, a full 
 decide, as for the local folder.
 
 Outages (timeouts, 429, 5xx, Drive's 403 rate limits) are retried a few times and then
-raised as `AdapterError`: the row waits for the next cycle, its content is not changed by
+raised as `SourceUnavailable`: the row waits for the next cycle, its content is not changed by
 a passing failure. Only what staff can fix (sharing, trash, size, type, download quota)
 becomes a note for `Catatan Sistem`.
 
@@ -192,7 +192,8 @@ class DriveFolder:
 
     def __init__(self, credentials_file: Path | str, cache_dir: Path | str, max_file_mb: int,
                  cache: FileFactsCache | None = None, sleep: Callable[[float], Any] = time.sleep,
-                 *, chunk_size: int = DOWNLOAD_CHUNK, page_size: int = PAGE_SIZE):
+                 *, chunk_size: int = DOWNLOAD_CHUNK, page_size: int = PAGE_SIZE,
+                 timeout: float = HTTP_TIMEOUT):
         self.credentials_file = Path(credentials_file)
         self.cache_dir = Path(cache_dir)
         self.max_file_mb = max_file_mb
@@ -200,6 +201,7 @@ class DriveFolder:
         self.sleep = sleep
         self.chunk_size = chunk_size
         self.page_size = page_size
+        self.timeout = timeout                # seconds per request
         self._facts: dict[str, dict[str, Any]] = {}   # used when no cache is given
         self._service: Any = None
         self._email = ""
@@ -300,7 +302,7 @@ class DriveFolder:
         except GoogleError as error:
             return [str(error)]  # names the file and the fix, never the key
         try:
-            self._service = drive_service(credentials)
+            self._service = drive_service(credentials, self.timeout)
             self._email = email
             self._call(lambda: self._service.files().list(
                 pageSize=1, fields="files(id)", q="trashed = false",
@@ -334,7 +336,7 @@ class DriveFolder:
     def _connect(self) -> None:
         if self._service is None:
             credentials, self._email = self._credentials()
-            self._service = drive_service(credentials)
+            self._service = drive_service(credentials, self.timeout)
 
     def _call(self, call: Callable[[], T], what: str = "Google Drive request") -> T:
         """One Drive call under the shared retry policy. Staff-fixable HTTP errors (404,
