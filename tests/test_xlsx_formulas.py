@@ -260,3 +260,54 @@ def test_a_tick_saved_by_libreoffice_as_true_is_cleared_like_any_tick(tmp_path):
     got = agenda.by_title("D")
     assert got[S.PARAF_KADIS] is False
     assert b"<f>" not in cell_xml(agenda.path, ref)
+
+
+PEOPLE = [c.header for c in S.COLUMNS if c.role is not S.Role.PROGRAM]
+
+
+@pytest.mark.parametrize("header, shows", [(h, s) for h in PEOPLE for s in ("blank", "error")]
+                         + [(h, "true") for h in (S.PARAF_KADIS, S.PARAF_KABID)])
+def test_a_formula_in_any_staff_or_official_column_is_kept_byte_identical(tmp_path, header,
+                                                                          shows):
+    """Through a whole round: first sight, paraf, an edit that would clear the ticks."""
+    agenda = Agenda(tmp_path, [row("Rumus", **{S.PARAF_KADIS: True}), row("Lain")])
+    ref = f"{Letters(agenda)[header]}2"
+    cell = {"blank": f'<c r="{ref}"><f>IF(1=1,"","")</f><v></v></c>',
+            "error": f'<c r="{ref}" t="e"><f>NA()</f><v>#N/A</v></c>',
+            "true": f'<c r="{ref}" t="b"><f>1=1</f><v>1</v></c>'}[shows]
+
+    def with_formula(xml: bytes) -> bytes:
+        found = re.search(rb'<c r="' + ref.encode() + rb'"[^>]*?(?:/>|>.*?</c>)', xml, re.S)
+        if found:
+            return xml[:found.start()] + cell.encode() + xml[found.end():]
+        # no such cell yet: put it in its row, in column order
+        line = re.search(rb'<row r="2"[^>]*>.*?</row>', xml, re.S)
+        body = line.group(0)
+        after = next((m for m in re.finditer(rb'<c r="([A-Z]+)2"', body)
+                      if column_index(m.group(1).decode()) > column_index(ref[:-1])), None)
+        insert = after.start() if after else len(body) - len(b"</row>")
+        return xml[:line.start()] + body[:insert] + cell.encode() + body[insert:] + \
+            xml[line.end():]
+
+    rewrite_part(agenda.path, SHEET, with_formula)
+    assert cell_xml(agenda.path, ref) == cell.encode()
+    agenda.cycle()
+    agenda.cycle()
+    assert cell_xml(agenda.path, ref) == cell.encode()
+    # people go on working around it: Kabid ticks, then the caption is edited (ticks cleared)
+    for step in ({S.PARAF_KABID: True}, {S.CAPTION: "Keterangan diperbaiki"}):
+        if header in step:
+            continue
+        book = openpyxl.load_workbook(agenda.path)
+        ws = book["Buku Agenda"]
+        for h, v in step.items():
+            ws[f"{Letters(agenda)[h]}2"].value = v
+        book.save(agenda.path)
+        rewrite_part(agenda.path, SHEET, with_formula)   # openpyxl drops cached values
+        agenda.cycle()
+        assert cell_xml(agenda.path, ref) == cell.encode()
+    if shows == "true":     # a tick the program could not clear: it says so, updates nothing
+        assert "berisi rumus, sehingga program tidak dapat menghapus centangnya" in \
+            agenda.by_title("Rumus")[S.SYSTEM_NOTE]
+        [post] = agenda.site_posts()
+        assert "Keterangan diperbaiki" not in (post / "index.html").read_text(encoding="utf-8")
