@@ -82,3 +82,17 @@ def make_agenda(store_kind, monkeypatch):
     with FakeGoogle() as fake:
         monkeypatch.setenv("AGENDA_GOOGLE_API_BASE", fake.base_url)
         yield lambda folder, rows, **kw: GoogleAgenda(folder, rows, fake=fake, **kw)
+
+
+@pytest.fixture
+def media_dir(tmp_path: Path) -> Path:
+    """An empty media folder (publisher tests)."""
+    folder = tmp_path / "media"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def site_dir(tmp_path: Path) -> Path:
+    """Where a static site is written (publisher tests)."""
+    return tmp_path / "site"

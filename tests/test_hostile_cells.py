@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook

@@ -98,18 +98,6 @@ def assert_inert(html: str) -> None:
 
 
 @pytest.fixture
-def media_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "media"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def site_dir(tmp_path: Path) -> Path:
-    return tmp_path / "site"
-
-
-@pytest.fixture
 def site(site_dir: Path) -> StaticSite:
     return open_site(site_dir)
 

@@ -115,18 +115,6 @@ def leaks(root: Path, secrets: list[str]) -> list[tuple[str, str]]:
     return found
 
 
-@pytest.fixture
-def media_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "media"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def site_dir(tmp_path: Path) -> Path:
-    return tmp_path / "site"
-
-
 SECRETS = [TITLE, BODY_TEXT, CAPTION, AGENDA, PHOTO_STEM, "Sungai Kayan", "Tengkayu"]
 # The slug form of the title: the whole slug, its words, and every distinctive word of it
 # (a truncated slug or a folder name made from it would give those away too).

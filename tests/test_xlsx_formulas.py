@@ -75,7 +75,7 @@ def office(tmp_path: Path) -> Agenda:
     ws.cell(row=2, column=extra, value="=LEN(C2)")
     ws.cell(row=3, column=extra, value="=LEN(C3)")
     note = column_letter(col[S.SYSTEM_NOTE] - 1)
-    ws[f"{note}2"] = ArrayFormula(f"{note}2:{note}3", f"=C2:C3")
+    ws[f"{note}2"] = ArrayFormula(f"{note}2:{note}3", "=C2:C3")
     book.save(agenda.path)
 
     news = column_letter(col[S.NEWS_TYPE] - 1)
