@@ -7,7 +7,7 @@ else
   BIN := $(VENV)/bin
 endif
 
-.PHONY: demo test bench template picture clean
+.PHONY: demo test bench template config-example picture clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ bench: $(BIN)/.installed
 
 template: $(BIN)/.installed
 	$(BIN)/python -m automation.agenda.template sheets_templates/buku_agenda_press_release.xlsx
+
+# config.example.toml, generated from the keys declared in automation/config.py
+config-example: $(BIN)/.installed
+	$(BIN)/python -m automation.config config.example.toml
 
 # docs/img/*.png for docs/panduan-staf.md; needs LibreOffice Calc and poppler-utils (pdftoppm)
 picture: $(BIN)/.installed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -99,3 +100,61 @@ def test_custom_approvals_and_tick_words(tmp_path):
                                       "'Paraf Sekdis']\n[agenda]\ntick_words = ['OK', 'Sah']"))
     assert cfg.approval.columns[-1] == "Paraf Sekdis"
     assert cfg.agenda.tick_words == ("ok", "sah")
+
+
+def test_every_mistake_in_a_file_is_reported_at_once_with_its_key_path(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        config.load(write(tmp_path, "[agenda]\nbackend = 'excel'\n"
+                                    "[sla]\nstep_minutes = 0\n"
+                                    "[notify.recipients]\nkadis = ['sms:0812']\n"))
+    keys = ("agenda.backend", "sla.step_minutes", "notify.recipients.kadis")
+    assert [p.key for p in err.value.problems] == list(keys)
+    first, *lines = str(err.value).splitlines()
+    assert first.endswith("config.toml: 3 problems:")
+    assert len(lines) == 3 and all(f"'{k}'" in line for k, line in zip(keys, lines))
+
+
+def test_a_rule_across_keys_waits_for_the_keys_it_reads(tmp_path):
+    # news_types is refused, so whether a category names one of them is not guessed at.
+    with pytest.raises(ConfigError) as err:
+        config.load(write(tmp_path, "[agenda]\nnews_types = []\n"
+                                    "[website.categories]\n'Berita Daerah' = 'Berita'\n"))
+    assert [p.key for p in err.value.problems] == ["agenda.news_types"]
+
+
+def test_a_pasted_secret_is_never_repeated_and_never_accepted(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        config.load(write(tmp_path, "[notify.telegram]\nbot_token_env = '123:ABC-def'\n"
+                                    "[website]\npassword = 'rahasia'\n"))
+    assert "123:ABC-def" not in str(err.value) and "rahasia" not in str(err.value)
+    assert "environment variable that 'website.password_env' names" in str(err.value)
+
+
+def test_the_committed_example_is_generated_from_the_declared_keys():
+    committed = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    assert committed == config.example_toml(), \
+        "config.example.toml is out of date; run `make config-example`"
+
+
+def test_the_generated_example_loads_and_gives_the_defaults(tmp_path):
+    path = write(tmp_path, config.example_toml())
+    assert config.load(path) == config.parse({}, tmp_path, source=path)
+    assert config.main([str(tmp_path / "again.toml")]) == 0
+    assert (tmp_path / "again.toml").read_text(encoding="utf-8") == config.example_toml()
+
+
+def test_the_commented_out_examples_are_valid_keys(tmp_path):
+    # `# editors = ...`, `# ca_file = ...` and the entries under [website.categories],
+    # [notify.recipients] and [notify.petugas], switched on: they load once a mail server is set.
+    text = re.sub(r'(?m)^# ((?:\w+|"[^"]+") = )', r"\1", config.example_toml())
+    with pytest.raises(ConfigError) as err:
+        config.load(write(tmp_path, text))
+    assert [p.key for p in err.value.problems] == ["notify.email"]     # host and sender are empty
+    text = text.replace('host = ""', 'host = "mail.kaltaraprov.go.id"', 1).replace(
+        'sender = ""', 'sender = "humas@kaltaraprov.go.id"', 1)
+    cfg = config.load(write(tmp_path, text))
+    assert cfg.approval.editors["Paraf Kadis"] == ("kadis@example.go.id",)
+    assert cfg.website.categories == {"Siaran Pers": "Berita"}
+    assert cfg.notify.email.ca_file == tmp_path / "office-ca.pem"
+    assert set(cfg.notify.recipients) == {"kadis", "kabid", "kasi", "petugas", "admin"}
+    assert cfg.notify.petugas == {"Rahmawati": ("wa:081298765432",)}
