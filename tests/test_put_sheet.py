@@ -20,7 +20,8 @@ from python_calamine import CalamineWorkbook
 
 from automation.agenda.cells import from_serial
 from automation.agenda.google_store import GoogleSheetAgenda
-from automation.agenda.xlsx_store import NS, XlsxAgenda, read_grid
+from automation.agenda.ooxml import NS
+from automation.agenda.xlsx_store import XlsxAgenda, read_grid
 from automation.core import schema as S
 from automation.ports import HistoryRow, RowWrite, StoreBusy
 from fakes.google import OWNER, SERVICE_ACCOUNT, ApiError, FakeGoogle

@@ -13,7 +13,8 @@ import pytest
 from openpyxl.worksheet.formula import ArrayFormula
 
 from automation.agenda.cells import column_index, column_letter
-from automation.agenda.xlsx_store import XlsxAgenda, _SheetXml, _Styles
+from automation.agenda.ooxml import Worksheet as _SheetXml, _Styles
+from automation.agenda.xlsx_store import XlsxAgenda
 from automation.core import schema as S
 from automation.ports import RowWrite
 from tests.agenda_workspace import Agenda, row
@@ -206,8 +207,8 @@ def test_formulas_are_found_in_a_worksheet_with_a_prefixed_namespace(office):
 def test_the_scan_finds_the_same_cells_whatever_the_pieces_it_reads(office, monkeypatch, piece):
     """The worksheet is scanned in pieces of whole rows: a cell cut by a piece boundary is
     found all the same."""
-    from automation.agenda import xlsx_store
-    monkeypatch.setattr(xlsx_store._CellScan, "CHUNK", piece)
+    from automation.agenda import ooxml
+    monkeypatch.setattr(ooxml._CellScan, "CHUNK", piece)
     at = Letters(office)
     sheet = store_of(office).read()
     assert len(sheet.formulas) == 6 and (3, at.index(S.SYSTEM_NOTE)) in sheet.formulas
