@@ -52,6 +52,7 @@ from automation.agenda.cells import column_letter, from_serial, to_serial
 from automation.core import schema as S
 from automation.core.entry import cell_text
 from automation.core.entry import same_value
+from automation.core.protection import Protection, Verdict, judge_protections, unreadable_note
 from automation.google_api import (DRIVE_API, SHEETS_API, GoogleError, GoogleHTTPClient, GoogleUnavailable,
                                    RetryPolicy, load_credentials, service_account_email)
 from automation.ports import AdapterError, HistoryRow, RowWrite, Sheet, WriteReport
@@ -279,68 +280,24 @@ class GoogleSheetAgenda:
                     self._header = list(grid[0]) if grid else []
         except AdapterError as err:
             log.error("the approval columns' protections cannot be read: %s", err)
-            return ("Perlindungan kolom paraf tidak dapat diperiksa "
-                    f"({err.note}); berita belum ditayangkan. Dicoba lagi pada siklus berikutnya.")
-        layout = layout_of(self._header or [])
-        notes = [self._column_problem(h, layout.get(S.normalise_header(h)))
-                 for h in self.approval_columns]
-        notes = [n for n in notes if n]
-        if notes:
-            log.error("approval columns not protected as configured: %s", " ".join(notes))
-        return " ".join(notes)
+            return unreadable_note(err.note)
+        protections = [Protection.from_google(p) for p in self._protections or []]
 
-    def _covers(self, protection: dict, col: int) -> bool:
-        g = protection.get("range") or {}
-        if g.get("sheetId", 0) != self.sheet_ids.get(self.worksheet, 0):
-            return False
-        if not g.get("startColumnIndex", 0) <= col < g.get("endColumnIndex", 1 << 30):
-            return False
-        end = g.get("endRowIndex")
-        if g.get("startRowIndex", 0) > 1 or (end is not None and (self._grid_rows is None
-                                                                 or end < self._grid_rows)):
-            return False
-        return not any(u.get("startColumnIndex", 0) <= col < u.get("endColumnIndex", 1 << 30)
-                       for u in protection.get("unprotectedRanges", []))
+        def judge(owner: str | None = None) -> Verdict:
+            return judge_protections(
+                protections, sheet_id=self.sheet_ids.get(self.worksheet, 0),
+                grid_rows=self._grid_rows, layout=layout_of(self._header or []),
+                approval_columns=self.approval_columns, editors=self.editors,
+                service_account=self.email, owner=owner)
 
-    def _extras(self, protection: dict, allowed: set[str]) -> list[str]:
-        editors = protection.get("editors") or {}
-        extra = sorted({u.lower() for u in editors.get("users", [])} - allowed)
-        extra += [f"grup {g}" for g in editors.get("groups", [])]
-        if editors.get("domainUsersCanEdit"):
-            extra.append("semua pengguna domain")
-        return extra
-
-    def _column_problem(self, header: str, col: int | None) -> str:
-        fix = "Administrator perlu menjalankan `init` atau memperbaiki perlindungan kolom."
-        if col is None:
-            return (f"Kolom '{header}' tidak ditemukan sehingga perlindungannya tidak dapat "
-                    f"diperiksa; berita belum ditayangkan. {fix}")
-        covering = [p for p in self._protections or [] if self._covers(p, col)]
-        firm = [p for p in covering if not p.get("warningOnly")]
-        if not firm:
-            if covering:
-                return (f"Perlindungan kolom '{header}' hanya berupa peringatan, sehingga siapa "
-                        f"pun dapat mencentangnya; berita belum ditayangkan. {fix}")
-            return (f"Kolom '{header}' tidak dilindungi, sehingga siapa pun yang dapat menyunting "
-                    f"Buku Agenda dapat mencentangnya; berita belum ditayangkan. {fix}")
-        visible = [p for p in firm if "editors" in p]
-        if not visible:
-            return (f"Akun layanan {self.email} bukan editor perlindungan kolom '{header}', "
-                    "sehingga tidak dapat memastikan siapa yang boleh mencentang; berita belum "
-                    "ditayangkan. Administrator perlu menambahkan akun layanan itu sebagai editor "
-                    "perlindungan kolom tersebut atau menjalankan `init`.")
-        allowed = {e.lower() for e in self.editors.get(header, ())} | {self.email.lower()}
-        extras = [self._extras(p, allowed) for p in visible]
-        if not all(extras):
-            return ""
-        owner = self._spreadsheet_owner()
-        if owner:
-            extras = [[e for e in x if e != owner] for x in extras]
-            if not all(extras):
-                return ""
-        fewest = min(extras, key=len)
-        return (f"Kolom '{header}' dapat diubah oleh orang selain pejabat yang ditetapkan "
-                f"({', '.join(fewest)}); berita belum ditayangkan. {fix}")
+        verdict = judge()
+        if verdict.needs_owner:             # one Drive request, only when the owner matters
+            owner = self._spreadsheet_owner()
+            if owner:
+                verdict = judge(owner)
+        if verdict.notes:
+            log.error("approval columns not protected as configured: %s", verdict.note)
+        return verdict.note
 
     def _spreadsheet_owner(self) -> str | None:
         """The owner's e-mail from Drive (one request, cached); None on a shared drive."""
