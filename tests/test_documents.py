@@ -1,4 +1,5 @@
-"""Documents to safe HTML, and media recognised by content (automation.media.documents)."""
+"""Documents to safe HTML (automation.media.documents, automation.html_safety), and media
+recognised by content (automation.media.files)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,9 @@ import docx
 import pytest
 from PIL import Image
 
-from automation.media.documents import (
-    SUPPORTED_DOCUMENTS,
-    document_to_html,
-    sanitize_html,
-    sniff_media,
-    text_to_html,
-)
+from automation.html_safety import sanitize_html
+from automation.media.documents import SUPPORTED_DOCUMENTS, document_to_html, text_to_html
+from automation.media.files import sniff_media
 
 
 def image_bytes(fmt: str) -> bytes:

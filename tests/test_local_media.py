@@ -12,7 +12,7 @@ import docx
 import pytest
 from PIL import Image
 
-from automation.media import local
+from automation.media import files, local
 from automation.media.local import LocalFolder
 from automation.ports import SourceUnavailable
 
@@ -157,7 +157,7 @@ def test_problems_in_a_folder_name_the_file_inside_it(base, source):
     write(folder / "palsu.jpg", b"MZ" + b"\x00" * 100)
     check = source.collect(["kegiatan"])
     assert [f.name for f in check.files] == ["baik.jpg"]
-    assert check.problems == (local.NOT_MEDIA.format("kegiatan/palsu.jpg"),)
+    assert check.problems == (files.NOT_MEDIA.format("kegiatan/palsu.jpg"),)
 
 
 def test_empty_folder_is_a_problem(base, source):
@@ -275,14 +275,14 @@ def test_truncated_jpeg_is_refused(base, source):
     write(base / "terpotong.jpg", data[: len(data) // 2])
     check = source.collect(["terpotong.jpg"])
     assert check.files == ()
-    assert check.problems == (local.CORRUPT_PHOTO.format("terpotong.jpg"),)
+    assert check.problems == (files.CORRUPT_PHOTO.format("terpotong.jpg"),)
 
 
 def test_png_with_a_broken_checksum_is_refused(base, source):
     data = bytearray(image_bytes("PNG"))
     data[40] ^= 0xFF  # inside the first chunk after the header
     write(base / "rusak.png", bytes(data))
-    assert source.collect(["rusak.png"]).problems == (local.CORRUPT_PHOTO.format("rusak.png"),)
+    assert source.collect(["rusak.png"]).problems == (files.CORRUPT_PHOTO.format("rusak.png"),)
 
 
 def test_an_unreadable_file_is_an_outage_for_the_administrator(base, source, monkeypatch):
@@ -365,7 +365,7 @@ def test_cache_prevents_reading_an_unchanged_file_again(base, monkeypatch):
     def no_reading(path):
         raise AssertionError(f"{path} was read again")
 
-    monkeypatch.setattr(local, "_examine", no_reading)
+    monkeypatch.setattr(local, "examine", no_reading)
     second = LocalFolder(base, 200, cache).collect(["rapat.jpg"])  # a later cycle
     assert cache.hits == 1 and cache.puts == 1
     assert second == first
@@ -376,8 +376,8 @@ def test_cache_remembers_a_bad_verdict_and_notices_a_changed_file(base):
     fake = write(base / "foto.jpg", b"MZ" + b"\x00" * 100)
     cache = DictCache()
     source = LocalFolder(base, 200, cache)
-    assert source.collect(["foto.jpg"]).problems == (local.NOT_MEDIA.format("foto.jpg"),)
-    assert source.collect(["foto.jpg"]).problems == (local.NOT_MEDIA.format("foto.jpg"),)
+    assert source.collect(["foto.jpg"]).problems == (files.NOT_MEDIA.format("foto.jpg"),)
+    assert source.collect(["foto.jpg"]).problems == (files.NOT_MEDIA.format("foto.jpg"),)
     assert cache.hits == 1 and cache.puts == 1
 
     fake.write_bytes(image_bytes("JPEG"))  # fixed by staff: new size, new time stamp

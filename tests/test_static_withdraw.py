@@ -19,8 +19,9 @@ from PIL import Image
 
 import automation.publishers.static_site as static_site
 from automation.core.entry import post_slug
+from automation.html_safety import page_text
 from automation.ports import AdapterError, MediaFile, Post
-from automation.publishers.static_site import StaticSite, _printable
+from automation.publishers.static_site import StaticSite
 
 WITA = ZoneInfo("Asia/Makassar")
 FRIDAY = datetime(2026, 11, 27, 14, 5, tzinfo=WITA)
@@ -510,8 +511,8 @@ def test_an_old_catalogue_with_control_characters_renders_a_clean_index(site_dir
     ("Ñunukan — “kutip” 🇮🇩 zero\u200bwidth", "Ñunukan — “kutip” 🇮🇩 zero\u200bwidth"),
 ])
 def test_printable(text, expected):
-    assert _printable(text) == expected
+    assert page_text(text) == expected
 
 
 def test_printable_in_html_makes_word_breaks_br_but_not_carriage_returns():
-    assert _printable("a\x0bb\r\nc", line_break="<br>") == "a<br>b\nc"
+    assert page_text("a\x0bb\r\nc", line_break="<br>") == "a<br>b\nc"

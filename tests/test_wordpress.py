@@ -326,3 +326,44 @@ def test_body_becomes_blocks_and_keeps_only_safe_markup():
     assert '<!-- wp:heading {"level":3} -->' in blocks and '<!-- wp:list {"ordered":true} -->' in blocks
     assert "<p>lepas</p>" in blocks
     assert "onerror" not in blocks and "javascript:" not in blocks and "<img" not in blocks
+
+
+def test_body_blocks_hold_no_control_character_and_word_breaks_become_br():
+    from automation.publishers.wordpress import to_blocks
+
+    assert to_blocks("<p>Satu\x00\x1bdua\x0bTiga&#1;</p>") == (
+        "<!-- wp:paragraph -->\n<p>Satudua<br>Tiga</p>\n<!-- /wp:paragraph -->")
+
+
+def test_no_control_character_reaches_the_post_or_its_photo(site, tmp_path):
+    import hashlib
+
+    from PIL import Image
+
+    from automation.ports import MediaFile, Post
+    from automation.publishers.wordpress import WordPress
+
+    photo = tmp_path / "foto.jpg"
+    Image.new("RGB", (32, 24), (10, 120, 200)).save(photo, "JPEG")
+    data = photo.read_bytes()
+    media = MediaFile(name="foto.jpg", path=photo, kind="photo", mime="image/jpeg",
+                      size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    controls = "\x00\x01\x0b\x1b\x7f\x85\ud800"
+    post = Post(entry_id="E-CTRL", slug="judul-kendali", title=f"Judul{controls}Bersih",
+                body_html=f"<p>Isi{controls}naskah</p>", news_type="Siaran Pers",
+                source=f"Sumber{controls}", caption=f"Keterangan{controls}foto", media=(media,),
+                published_at=NOW.replace(tzinfo=timezone(timedelta(hours=8))),
+                agenda_number=f"0001{controls}/2026", fingerprint="fp")
+
+    WordPress(site.base_url, site.username, site.app_password).publish(post, None)
+
+    [made] = Rest(site).posts()
+    [uploaded] = Rest(site).media()
+    assert made["title"]["raw"] == "Judul\nBersih"
+    assert "Isi<br>naskah" in made["content"]["raw"]
+    assert "Keterangan\nfoto" in made["content"]["raw"]             # the featured image's caption
+    assert uploaded["caption"]["raw"] == "Keterangan\nfoto"
+    for text in (made["title"]["raw"], made["content"]["raw"], uploaded["caption"]["raw"],
+                 uploaded["title"]["raw"], uploaded["alt_text"]):
+        assert not [c for c in text if (ord(c) < 0x20 and c not in "\t\n\r")
+                    or 0x7f <= ord(c) <= 0x9f or 0xd800 <= ord(c) <= 0xdfff], text

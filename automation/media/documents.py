@@ -1,8 +1,9 @@
-"""Helpers shared by every media source: press-release documents to safe HTML, and
-recognising photos and videos by their content.
+"""Press-release documents to safe HTML, shared by every media source.
 
 Everything here works on names and bytes only, so each source (local folder, Drive, ...)
-fetches the bytes its own way and gets the same HTML, the same verdicts and the same notes.
+fetches the bytes its own way and gets the same HTML and the same notes. What the HTML may
+contain is `automation.html_safety`'s allowlist; recognising photos and videos is
+`automation.media.files`.
 """
 
 from __future__ import annotations
@@ -13,55 +14,19 @@ import io
 import itertools
 import re
 from pathlib import PureWindowsPath
-from typing import Literal
 
 import docx
 import lxml.etree
 import lxml.html
 import markdown
-import nh3
 from docx.table import Table
 from docx.text.hyperlink import Hyperlink
 from docx.text.paragraph import Paragraph
 
 from automation.core.entry import DOCUMENT_SUFFIXES, printable
-
-MediaKind = Literal["photo", "video"]
+from automation.html_safety import sanitize_html
 
 SUPPORTED_DOCUMENTS = DOCUMENT_SUFFIXES      # what `Naskah Berita` may point to (the core decides)
-
-# What a press release may contain on the website; everything else is dropped, keeping
-# its text, except script and style whose content is dropped too.
-ALLOWED_TAGS = frozenset({
-    "p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "blockquote",
-    "h2", "h3", "h4", "a", "table", "thead", "tbody", "tr", "th", "td",
-})
-ALLOWED_ATTRIBUTES = {"a": frozenset({"href", "title"})}
-URL_SCHEMES = frozenset({"http", "https", "mailto"})
-DROPPED_WITH_CONTENT = frozenset({"script", "style"})
-LINK_REL = "noopener noreferrer"
-
-# Major brands of the ISO base media file format that mean an MP4 video. HEIC/AVIF photos
-# and M4A audio share the container but carry other brands, so they are not taken.
-MP4_BRANDS = frozenset({
-    b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1",
-    b"M4V ", b"M4VH", b"M4VP", b"dash", b"mmp4", b"MSNV", b"NDAS", b"XAVC", b"f4v ",
-})
-# Old QuickTime files have no `ftyp` box and start straight with one of these atoms.
-QUICKTIME_ATOMS = frozenset({b"moov", b"mdat", b"wide", b"free"})
-
-
-def sanitize_html(html_text: str) -> str:
-    """Keep only the allowed tags, attributes and link schemes; links get a safe `rel`."""
-    return nh3.clean(
-        html_text,
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags=set(DROPPED_WITH_CONTENT),
-        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES),
-        link_rel=LINK_REL,
-        strip_comments=True,
-    )
 
 
 def text_to_html(text: str) -> str:
@@ -112,31 +77,6 @@ def document_to_html(name: str, data: bytes) -> str:
             f"Berkas naskah '{name}' tidak berisi teks. Isi naskahnya, simpan, lalu tautkan lagi."
         )
     return result
-
-
-def sniff_media(head: bytes) -> tuple[MediaKind, str] | None:
-    """(kind, MIME type) from the first bytes of a file, or None if it is no supported media.
-
-    Decided by content signature only: a renamed file is recognised for what it is.
-    """
-    if head.startswith(b"\xff\xd8\xff"):
-        return "photo", "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "photo", "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "photo", "image/webp"
-    if head.startswith(b"\x1a\x45\xdf\xa3"):
-        return "video", "video/webm"
-    if len(head) >= 12 and head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand == b"qt  ":
-            return "video", "video/quicktime"
-        if brand in MP4_BRANDS:
-            return "video", "video/mp4"
-        return None
-    if head[4:8] in QUICKTIME_ATOMS:
-        return "video", "video/quicktime"
-    return None
 
 
 def _decode_text(name: str, data: bytes) -> str:

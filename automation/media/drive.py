@@ -48,16 +48,16 @@ from automation.media.documents import (
     SUPPORTED_DOCUMENTS,
     document_suffix,
     document_to_html,
-    sniff_media,
     unsupported_document_note,
 )
-from automation.media.local import (
-    PILLOW_FORMATS,
-    _examine,
-    _megabytes,
-    _natural_key,
-    _usable,
-    photo_verdict,
+from automation.media.files import (
+    MIB,
+    StaffFix,
+    content_facts,
+    examine,
+    megabytes,
+    natural_key,
+    usable,
     verdict_note,
 )
 from automation.ports import (
@@ -66,7 +66,6 @@ from automation.ports import (
 
 T = TypeVar("T")
 
-MIB = 1024 * 1024
 DOWNLOAD_CHUNK = 16 * MIB          # one chunk is all a download holds in memory
 PAGE_SIZE = 1000                   # Drive's largest page
 HTTP_TIMEOUT = 60                  # seconds per request
@@ -125,14 +124,6 @@ OUTAGE = ("Google Drive sedang tidak dapat dihubungi ({}). Baris ini diperiksa l
           "siklus berikutnya.")
 KEY_REFUSED = ("Kunci akun layanan Google ditolak Google (dicabut atau dihapus). Administrator "
                "perlu membuat kunci baru dan memeriksa credentials_file di konfigurasi.")
-
-
-class _Problem(Exception):
-    """A link or file that staff must fix; `note` is the Indonesian text for the row."""
-
-    def __init__(self, note: str):
-        super().__init__(note)
-        self.note = note
 
 
 # --- the seam and the retry policy live in automation.google_api ---------------------------
@@ -220,14 +211,14 @@ class DriveFolder:
             try:
                 file_id = drive_id(link)
                 if file_id is None:
-                    raise _Problem(NOT_A_DRIVE_LINK.format(link, self._email))
+                    raise StaffFix(NOT_A_DRIVE_LINK.format(link, self._email))
                 meta = self._resolve(link, file_id, stamp)
                 if meta["mimeType"] == FOLDER:
                     candidates += self._folder_media(meta, stamp, problems)
                 else:
                     stamp.append(_file_stamp(meta))
                     candidates.append((meta["name"], meta))
-            except _Problem as problem:
+            except StaffFix as problem:
                 problems.append(problem.note)
 
         files: list[MediaFile] = []
@@ -239,7 +230,7 @@ class DriveFolder:
             seen.add(meta["id"])
             try:
                 media = self._media_file(shown, meta)
-            except _Problem as problem:
+            except StaffFix as problem:
                 problems.append(problem.note)
                 continue
             name = _unique(media.name, names)
@@ -251,7 +242,7 @@ class DriveFolder:
         try:
             file_id = drive_id(shown)
             if file_id is None:
-                raise _Problem(
+                raise StaffFix(
                     f"Naskah Berita '{shown}' bukan tautan Google Drive atau Google Dokumen. "
                     'Konfigurasi kantor ini membaca naskah dari Google Drive (media.backend = '
                     '"drive"): tempel tautan Google Dokumen atau berkas .docx/.txt/.md/.html di '
@@ -262,7 +253,7 @@ class DriveFolder:
             stamp.append(_file_stamp(meta))
             name, data = self._document_bytes(meta)
             body = document_to_html(name, data)
-        except _Problem as problem:
+        except StaffFix as problem:
             return Document("", "", (problem.note,))
         except ValueError as error:  # document_to_html's Indonesian note
             return Document("", "", (str(error),))
@@ -292,7 +283,7 @@ class DriveFolder:
                         return False
                 elif kind != "drive-file" or list(_file_stamp(meta)) != list(item):
                     return False
-        except (AdapterError, HttpError, _Problem, IndexError, TypeError):
+        except (AdapterError, HttpError, StaffFix, IndexError, TypeError):
             return False
         return True
 
@@ -396,7 +387,7 @@ class DriveFolder:
             target = (meta.get("shortcutDetails") or {}).get("targetId")
             stamp.append(("drive-shortcut", meta["id"], target))
             if not target:
-                raise _Problem(self._not_shared(meta["name"]))
+                raise StaffFix(self._not_shared(meta["name"]))
             meta = self._metadata(meta["name"], target)
         return meta
 
@@ -404,9 +395,9 @@ class DriveFolder:
         try:
             meta = self._get(file_id)
         except HttpError:  # 404: Drive hides what is not shared with the caller
-            raise _Problem(self._not_shared(shown)) from None
+            raise StaffFix(self._not_shared(shown)) from None
         if meta.get("trashed"):
-            raise _Problem(TRASHED.format(meta.get("name") or shown))
+            raise StaffFix(TRASHED.format(meta.get("name") or shown))
         return meta
 
     def _not_shared(self, shown: str) -> str:
@@ -423,11 +414,11 @@ class DriveFolder:
         try:
             listing = self._list_folder(folder["id"])
         except HttpError:
-            raise _Problem(self._not_shared(name)) from None
+            raise StaffFix(self._not_shared(name)) from None
         stamp.append(("drive-folder", folder["id"], self._listing_digest(listing)))
         found: list[tuple[str, dict]] = []
         refused: list[str] = []
-        for item in sorted(listing, key=lambda f: _natural_key(f.get("name", ""))):
+        for item in sorted(listing, key=lambda f: natural_key(f.get("name", ""))):
             shown = f"{name}/{item.get('name', '')}"
             mime = item.get("mimeType", "")
             if mime == SHORTCUT:
@@ -437,7 +428,7 @@ class DriveFolder:
                     continue
                 try:
                     target = self._metadata(shown, details.get("targetId") or "")
-                except _Problem as problem:
+                except StaffFix as problem:
                     refused.append(problem.note)
                     continue
                 stamp.append(_file_stamp(target))
@@ -445,23 +436,23 @@ class DriveFolder:
             elif mime in MEDIA_TYPES or _media_like(mime):
                 found.append((shown, item))
         if not found and not refused:
-            raise _Problem(EMPTY_FOLDER.format(name))
+            raise StaffFix(EMPTY_FOLDER.format(name))
         problems += refused
         return found
 
     def _media_file(self, shown: str, meta: dict) -> MediaFile:
         mime = meta.get("mimeType", "")
         if mime.startswith(GOOGLE_APPS):
-            raise _Problem(GOOGLE_FILE.format(shown))
+            raise StaffFix(GOOGLE_FILE.format(shown))
         if mime not in MEDIA_TYPES:
-            raise _Problem(WRONG_TYPE.format(shown, mime or "jenis tidak diketahui"))
+            raise StaffFix(WRONG_TYPE.format(shown, mime or "jenis tidak diketahui"))
         size = int(meta.get("size") or 0)
         if size == 0:
-            raise _Problem(EMPTY.format(shown))
+            raise StaffFix(EMPTY.format(shown))
         if size > self.max_file_mb * MIB:
             fix = ("Perkecil atau potong videonya." if MEDIA_TYPES[mime][0] == "video"
                    else "Perkecil ukuran berkasnya.")
-            raise _Problem(f"Berkas '{shown}' berukuran {_megabytes(size)} MB, melebihi batas "
+            raise StaffFix(f"Berkas '{shown}' berukuran {megabytes(size)} MB, melebihi batas "
                            f"{self.max_file_mb} MB. {fix}")
         key = f"drive:{meta['id']}:{_checksum(meta)}"
         facts = self._get_facts(key)
@@ -477,7 +468,7 @@ class DriveFolder:
             self._put_facts(key, facts)
         problem = verdict_note(shown, facts)
         if problem:
-            raise _Problem(problem)
+            raise StaffFix(problem)
         return MediaFile(name=_file_name(meta["name"], facts["mime"]), path=path,
                          kind=facts["kind"], mime=facts["mime"], size=size, sha256=facts["sha256"])
 
@@ -488,7 +479,7 @@ class DriveFolder:
             path = self._cached_path(meta, mime)
             try:
                 if path.is_file() and path.stat().st_size == size:
-                    facts = _examine(path)
+                    facts = examine(path)
                     if facts["verdict"] == "ok" and facts["mime"] == mime:
                         return facts, path
             except OSError:
@@ -508,17 +499,12 @@ class DriveFolder:
                 writer = _HashingWriter(stream)
                 self._download(shown, meta, writer)
             self._verify(shown, meta, writer)
-            sniffed = sniff_media(writer.head)
-            if sniffed is None:
-                return {"verdict": "not_media"}, None
-            kind, mime = sniffed
-            refused = photo_verdict(temp, PILLOW_FORMATS[mime]) if kind == "photo" else None
-            if refused:
-                return refused, None
-            path = self._cached_path(meta, mime)
+            facts = content_facts(temp, writer.head, writer.sha256.hexdigest())
+            if facts["verdict"] != "ok":
+                return facts, None
+            path = self._cached_path(meta, facts["mime"])
             os.replace(temp, path)
-            return {"verdict": "ok", "sha256": writer.sha256.hexdigest(), "kind": kind,
-                    "mime": mime}, path
+            return facts, path
         except OSError as error:  # the cache folder, not Drive (transport errors are mapped)
             raise SourceUnavailable(f"media cache {self.cache_dir}: {error}",
                                "Folder cache media di server tidak dapat ditulis. Hubungi "
@@ -528,7 +514,7 @@ class DriveFolder:
 
     def _check_downloadable(self, shown: str, meta: dict) -> None:
         if (meta.get("capabilities") or {}).get("canDownload") is False:
-            raise _Problem(NO_DOWNLOAD.format(shown))
+            raise StaffFix(NO_DOWNLOAD.format(shown))
 
     def _download(self, shown: str, meta: dict, stream: Any) -> None:
         """Streams the file in chunks; each chunk retried on its own (resumes, not restarts)."""
@@ -540,7 +526,7 @@ class DriveFolder:
                 _, done = self._call(lambda: download.next_chunk(num_retries=0),
                                      what="Google Drive download")
         except HttpError as error:
-            raise _Problem(self._download_note(shown, error)) from None
+            raise StaffFix(self._download_note(shown, error)) from None
 
     def _download_note(self, shown: str, error: HttpError) -> str:
         reason = _reason(error)
@@ -565,7 +551,7 @@ class DriveFolder:
 
     def _get_facts(self, key: str) -> dict | None:
         facts = self.cache.get(key) if self.cache is not None else self._facts.get(key)
-        return facts if _usable(facts) else None
+        return facts if usable(facts) else None
 
     def _put_facts(self, key: str, facts: dict) -> None:
         if self.cache is not None:
@@ -579,7 +565,7 @@ class DriveFolder:
         """(a name whose extension says how to read it, the bytes)."""
         name, mime = meta["name"], meta.get("mimeType", "")
         if mime == FOLDER:
-            raise _Problem(f"'{name}' adalah folder, bukan naskah. Tempel tautan Google Dokumen "
+            raise StaffFix(f"'{name}' adalah folder, bukan naskah. Tempel tautan Google Dokumen "
                            "atau berkas naskahnya.")
         if mime == GOOGLE_DOC:
             try:
@@ -587,23 +573,23 @@ class DriveFolder:
                     fileId=meta["id"], mimeType="text/html").execute(num_retries=0))
             except HttpError as error:
                 if _reason(error) == "exportSizeLimitExceeded":
-                    raise _Problem(
+                    raise StaffFix(
                         f"Google Dokumen '{name}' terlalu besar untuk dibaca program (batas "
                         "ekspor Google 10 MB). Kecilkan atau hapus gambar di dalamnya.") from None
-                raise _Problem(self._download_note(name, error)) from None
+                raise StaffFix(self._download_note(name, error)) from None
             return f"{name}.html", data
         if mime.startswith(GOOGLE_APPS):
-            raise _Problem(unsupported_document_note(name))
+            raise StaffFix(unsupported_document_note(name))
         shown = name
         if document_suffix(name) not in SUPPORTED_DOCUMENTS:
             if mime not in DOCUMENT_TYPES:
-                raise _Problem(unsupported_document_note(name))
+                raise StaffFix(unsupported_document_note(name))
             name += DOCUMENT_TYPES[mime]
         size = int(meta.get("size") or 0)
         if size == 0:
-            raise _Problem(f"Berkas naskah '{shown}' kosong (0 byte). Unggah ulang berkas aslinya.")
+            raise StaffFix(f"Berkas naskah '{shown}' kosong (0 byte). Unggah ulang berkas aslinya.")
         if size > self.max_file_mb * MIB:
-            raise _Problem(f"Berkas naskah '{shown}' berukuran {_megabytes(size)} MB, melebihi "
+            raise StaffFix(f"Berkas naskah '{shown}' berukuran {megabytes(size)} MB, melebihi "
                            f"batas {self.max_file_mb} MB. Perkecil berkasnya, misalnya kompres "
                            "gambar di dalamnya.")
         self._check_downloadable(shown, meta)

@@ -9,32 +9,32 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import stat
-import warnings
 from pathlib import Path, PureWindowsPath
 from typing import Any, Sequence
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from PIL import Image
-
 from automation.media.documents import (
     SUPPORTED_DOCUMENTS,
     document_suffix,
     document_to_html,
-    sniff_media,
     unsupported_document_note,
 )
+from automation.media.files import (
+    MIB,
+    StaffFix,
+    examine,
+    megabytes,
+    natural_key,
+    usable,
+    verdict_note,
+)
 from automation.ports import Document, FileFactsCache, MediaCheck, MediaFile, SourceUnavailable
-
-MIB = 1024 * 1024
-CHUNK = MIB  # files are hashed in 1 MiB reads
 
 # A folder link takes the files with these extensions; each is still checked by content.
 MEDIA_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".mp4", ".m4v", ".mov", ".webm")
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".webm")
-PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 
 MEDIA = "Berkas media"
 DOCUMENT = "Berkas naskah"
@@ -43,24 +43,9 @@ NO_LINKS = ("Tautan Media kosong. Tulis jalur foto atau video di folder media, "
             "misalnya 'foto/rapat.jpg'.")
 OUTAGE = ("Folder media di server ({}) tidak dapat dibaca saat ini{}. Baris yang "
           "memerlukannya dibiarkan apa adanya dan diperiksa lagi setiap siklus.")
-NOT_MEDIA = ("Berkas '{}' bukan foto atau video yang sah (isi berkas tidak dikenali). "
-             "Gunakan foto JPEG/PNG/WebP atau video MP4/MOV/WebM.")
-CORRUPT_PHOTO = ("Foto '{}' rusak atau tidak utuh (mungkin terpotong saat disalin). "
-                 "Salin ulang foto aslinya ke folder media.")
-TOO_MANY_PIXELS = ("Foto '{}' berukuran {} × {} piksel ({} megapiksel), melebihi batas aman "
-                   "{} megapiksel untuk diproses. Perkecil fotonya (misalnya menjadi 4000 piksel "
-                   "pada sisi terpanjang), simpan, lalu salin lagi ke folder media.")
 # Marks, in the file facts, a folder seen with something in it: the same folder found empty
 # later is an unmounted share (a mount point looks empty), not staff removing every file.
 HAD_FILES = "folder-had-files|"
-
-
-class _Problem(Exception):
-    """A link or file that cannot be used; `note` is the Indonesian text for the row."""
-
-    def __init__(self, note: str):
-        super().__init__(note)
-        self.note = note
 
 
 class LocalFolder:
@@ -86,7 +71,7 @@ class LocalFolder:
         for link in wanted:
             try:
                 if _is_web_link(link):
-                    raise _Problem(
+                    raise StaffFix(
                         f"Tautan '{link}' tidak dapat dipakai: konfigurasi kantor ini membaca "
                         'media dari folder lokal (media.backend = "local"). Unduh berkasnya, '
                         "simpan di folder media, lalu tulis jalurnya, misalnya 'foto/rapat.jpg'."
@@ -97,7 +82,7 @@ class LocalFolder:
                     candidates += self._folder_media(base, link, path, problems)
                 else:
                     candidates.append((link, path, info))
-            except _Problem as problem:
+            except StaffFix as problem:
                 problems.append(problem.note)
 
         files: list[MediaFile] = []
@@ -108,7 +93,7 @@ class LocalFolder:
             seen.add(path)
             try:
                 files.append(self._media_file(shown, path, info))
-            except _Problem as problem:
+            except StaffFix as problem:
                 problems.append(problem.note)
         stamp = tuple(_stamp(path, info) for path, info in folders) + tuple(
             _stamp(path, info) for _, path, info in candidates)
@@ -119,7 +104,7 @@ class LocalFolder:
         try:
             path, info, data = self._document_bytes(shown)
             body = document_to_html(shown, data)
-        except _Problem as problem:
+        except StaffFix as problem:
             return Document("", "", (problem.note,))
         except ValueError as error:  # document_to_html's Indonesian note
             return Document("", "", (str(error),))
@@ -198,14 +183,14 @@ class LocalFolder:
         try:
             path = (base / raw).resolve()
         except (OSError, RuntimeError, ValueError):  # symlink loop, NUL byte, bad name
-            raise _Problem(_missing(noun, shown)) from None
+            raise StaffFix(_missing(noun, shown)) from None
         if not path.is_relative_to(base):
-            raise _Problem(_outside(noun, shown))
+            raise StaffFix(_outside(noun, shown))
         try:
             return path, path.stat()
         except (FileNotFoundError, NotADirectoryError):
             self._base()    # a share unmounted since the cycle began is an outage, not a gap
-            raise _Problem(_missing(noun, shown)) from None
+            raise StaffFix(_missing(noun, shown)) from None
         except OSError as error:
             raise self._unreadable(noun, shown, error) from None
 
@@ -231,17 +216,17 @@ class LocalFolder:
             raise self._unreadable("Folder", shown, error) from None
         prefix = shown.rstrip("/\\")
         found, refused = [], []
-        for entry in sorted(entries, key=lambda entry: _natural_key(entry.name)):
+        for entry in sorted(entries, key=lambda entry: natural_key(entry.name)):
             entry_shown = f"{prefix}/{entry.name}"
             try:
                 path, info = self._locate(base, MEDIA, entry_shown, Path(entry.path))
-            except _Problem as problem:  # e.g. a symlink pointing out of the media folder
+            except StaffFix as problem:  # e.g. a symlink pointing out of the media folder
                 refused.append(problem.note)
                 continue
             if not stat.S_ISDIR(info.st_mode):
                 found.append((entry_shown, path, info))
         if not found and not refused:
-            raise _Problem(f"Folder '{shown}' tidak berisi foto atau video. Isi foldernya, "
+            raise StaffFix(f"Folder '{shown}' tidak berisi foto atau video. Isi foldernya, "
                            "atau tulis jalur berkasnya langsung.")
         problems += refused
         return found
@@ -250,17 +235,17 @@ class LocalFolder:
 
     def _media_file(self, shown: str, path: Path, info: os.stat_result) -> MediaFile:
         if not stat.S_ISREG(info.st_mode):
-            raise _Problem(f"'{shown}' bukan berkas foto atau video. Tulis jalur berkasnya.")
+            raise StaffFix(f"'{shown}' bukan berkas foto atau video. Tulis jalur berkasnya.")
         if info.st_size == 0:
-            raise _Problem(_empty(MEDIA, shown))
+            raise StaffFix(_empty(MEDIA, shown))
         if info.st_size > self.max_file_mb * MIB:
             fix = ("Perkecil atau potong videonya." if document_suffix(shown) in VIDEO_SUFFIXES
                    else "Perkecil ukuran berkasnya.")
-            raise _Problem(self._too_large("Berkas", shown, info.st_size, fix))
+            raise StaffFix(self._too_large("Berkas", shown, info.st_size, fix))
         facts = self._facts(shown, path, info)
         problem = verdict_note(shown, facts)
         if problem:
-            raise _Problem(problem)
+            raise StaffFix(problem)
         return MediaFile(name=path.name, path=path, kind=facts["kind"], mime=facts["mime"],
                          size=info.st_size, sha256=facts["sha256"])
 
@@ -268,10 +253,10 @@ class LocalFolder:
         """Verdict, hash and type of a file, read from it only when it is new or changed."""
         key = f"{path}|{info.st_size}|{info.st_mtime_ns}"
         facts = self.cache.get(key) if self.cache is not None else None
-        if _usable(facts):
+        if usable(facts):
             return facts
         try:
-            facts = _examine(path)
+            facts = examine(path)
         except OSError as error:  # not cached: it may well be readable next cycle
             raise self._unreadable(MEDIA, shown, error) from None
         if self.cache is not None:
@@ -279,16 +264,16 @@ class LocalFolder:
         return facts
 
     def _too_large(self, noun: str, shown: str, size: int, fix: str) -> str:
-        return (f"{noun} '{shown}' berukuran {_megabytes(size)} MB, melebihi batas "
+        return (f"{noun} '{shown}' berukuran {megabytes(size)} MB, melebihi batas "
                 f"{self.max_file_mb} MB. {fix}")
 
     # --- documents --------------------------------------------------------------------
 
     def _document_bytes(self, shown: str) -> tuple[Path, os.stat_result, bytes]:
         if not shown:
-            raise _Problem("Naskah Berita kosong. Tempel teksnya atau tulis jalur berkas naskah.")
+            raise StaffFix("Naskah Berita kosong. Tempel teksnya atau tulis jalur berkas naskah.")
         if _is_web_link(shown):
-            raise _Problem(
+            raise StaffFix(
                 f"Naskah Berita '{shown}' berupa tautan web, padahal konfigurasi kantor ini "
                 'membaca berkas dari folder media lokal (media.backend = "local"). Simpan '
                 "naskahnya (.docx, .txt, .md atau .html) di folder media lalu tulis jalurnya, "
@@ -296,15 +281,15 @@ class LocalFolder:
             )
         path, info = self._locate(self._base(), DOCUMENT, shown, _link_path(DOCUMENT, shown))
         if stat.S_ISDIR(info.st_mode):
-            raise _Problem(f"'{shown}' adalah folder, bukan berkas naskah. Tulis jalur berkas "
+            raise StaffFix(f"'{shown}' adalah folder, bukan berkas naskah. Tulis jalur berkas "
                            "naskahnya, misalnya 'naskah/rapat.docx'.")
         if document_suffix(shown) not in SUPPORTED_DOCUMENTS:
-            raise _Problem(unsupported_document_note(shown))
+            raise StaffFix(unsupported_document_note(shown))
         if info.st_size == 0:
-            raise _Problem(_empty(DOCUMENT, shown))
+            raise StaffFix(_empty(DOCUMENT, shown))
         if info.st_size > self.max_file_mb * MIB:
             fix = "Perkecil berkasnya, misalnya kompres gambar di dalamnya."
-            raise _Problem(self._too_large(DOCUMENT, shown, info.st_size, fix))
+            raise StaffFix(self._too_large(DOCUMENT, shown, info.st_size, fix))
         try:
             return path, info, path.read_bytes()
         except OSError as error:
@@ -343,7 +328,7 @@ def _link_path(noun: str, link: str) -> Path:
         # runs Linux: a drive or share can never be inside the media folder, and
         # backslashes are taken as separators (so `..\..\` is caught like `../../`).
         if PureWindowsPath(link).drive:
-            raise _Problem(_outside(noun, link))
+            raise StaffFix(_outside(noun, link))
         link = link.replace("\\", "/")
     return Path(link)
 
@@ -357,100 +342,6 @@ def _hidden(entry: os.DirEntry) -> bool:
         return bool(entry.stat().st_file_attributes & stat.FILE_ATTRIBUTE_HIDDEN)
     except OSError:
         return False
-
-
-def _natural_key(name: str) -> tuple[list[Any], str]:
-    """`foto2` before `foto10`, ignoring case; the raw name breaks ties."""
-    parts = re.split(r"(\d+)", name.casefold())
-    # re.split with a group alternates text, number, text, ...: odd positions are numbers.
-    return [int(part) if index % 2 else part for index, part in enumerate(parts)], name
-
-
-def _examine(path: Path) -> dict[str, Any]:
-    """Read the file once: its signature, its sha256 and, for photos, a full decode."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        head = stream.read(CHUNK)
-        sniffed = sniff_media(head)
-        if sniffed is None:
-            return {"verdict": "not_media"}
-        digest.update(head)
-        while chunk := stream.read(CHUNK):
-            digest.update(chunk)
-    kind, mime = sniffed
-    if kind == "photo":
-        refused = photo_verdict(path, PILLOW_FORMATS[mime])
-        if refused:
-            return refused
-    return {"verdict": "ok", "sha256": digest.hexdigest(), "kind": kind, "mime": mime}
-
-
-def photo_verdict(path: Path, pillow_format: str) -> dict[str, Any] | None:
-    """Why a photo cannot be used (its facts), or None when it decodes whole.
-
-    An image of more pixels than Pillow's safe limit is refused before its pixels are
-    decoded: a 900-megapixel PNG is a few kilobytes on disk and gigabytes in memory.
-    """
-    try:
-        # Only the decoder matching the signature may open it; opening reads the header only.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with _no_pixel_limit(), Image.open(path, formats=[pillow_format]) as image:
-                width, height = image.size
-            if width * height > (Image.MAX_IMAGE_PIXELS or width * height):
-                return {"verdict": "too_many_pixels", "width": width, "height": height}
-            with Image.open(path, formats=[pillow_format]) as image:
-                image.verify()  # structure and checksums (PNG CRCs)
-            # verify() does not decode JPEG/WebP data, so a truncated JPEG passes it; loading
-            # the pixels does not (verify() leaves the image unusable, hence the reopen).
-            with Image.open(path, formats=[pillow_format]) as image:
-                image.load()
-    except Exception:  # Pillow raises many types for malformed data (OSError, SyntaxError, ...)
-        return {"verdict": "corrupt_photo"}
-    return None
-
-
-class _no_pixel_limit:
-    """Lets `Image.open` read the size of an image over the limit (the header only)."""
-
-    def __enter__(self) -> None:
-        self.limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
-
-    def __exit__(self, *exc: object) -> None:
-        Image.MAX_IMAGE_PIXELS = self.limit
-
-
-def verdict_note(shown: str, facts: dict[str, Any]) -> str | None:
-    """The Indonesian note for a file refused by its facts (None: usable)."""
-    verdict = facts["verdict"]
-    if verdict == "not_media":
-        return NOT_MEDIA.format(shown)
-    if verdict == "corrupt_photo":
-        return CORRUPT_PHOTO.format(shown)
-    if verdict == "too_many_pixels":
-        width, height = facts["width"], facts["height"]
-        return TOO_MANY_PIXELS.format(shown, width, height, round(width * height / 1e6),
-                                      (Image.MAX_IMAGE_PIXELS or 0) // 1_000_000)
-    return None
-
-
-def _usable(facts: dict[str, Any] | None) -> bool:
-    """Whether cached facts are complete; anything else is treated as not cached."""
-    if not isinstance(facts, dict):
-        return False
-    if facts.get("verdict") == "ok":
-        return (facts.get("kind") in ("photo", "video") and isinstance(facts.get("mime"), str)
-                and isinstance(facts.get("sha256"), str))
-    if facts.get("verdict") == "too_many_pixels":
-        return isinstance(facts.get("width"), int) and isinstance(facts.get("height"), int)
-    return facts.get("verdict") in ("not_media", "corrupt_photo")
-
-
-def _megabytes(size: int) -> str:
-    """Size in MB the Indonesian way (`1,5`, `250`), rounded up so it never equals the limit."""
-    tenths = -(-size * 10 // MIB)  # ceiling division, exact in integers
-    whole, fraction = divmod(tenths, 10)
-    return f"{whole},{fraction}" if fraction else str(whole)
 
 
 def _missing(noun: str, shown: str) -> str:

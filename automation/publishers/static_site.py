@@ -26,8 +26,9 @@ A record is never missing from both files at once, whatever instant a run is sto
 file that gains a record is written before the file that loses it. A record found in both is
 live (posts.json wins) and is dropped from withdrawn.json by the next write.
 
-Every text from a row goes through `_printable` first: control characters a page, JSON or
-XML cannot hold are dropped and a Word line break (vertical tab) becomes a line break.
+Every text from a row goes through `automation.html_safety` first (`page_post`, `page_text`,
+`page_body`): control characters a page, JSON or XML cannot hold are dropped and a Word line
+break (vertical tab) becomes a line break.
 
 Every change is built aside and swapped in with renames, so a reader (or a crash) never sees
 half a post; the names set aside (`.tmp-*`, `.old-*`) carry no slug. One writer per site is
@@ -45,7 +46,6 @@ import secrets
 import shutil
 import unicodedata
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
@@ -57,7 +57,7 @@ from markupsafe import Markup
 
 from automation.core.calendar import format_datetime
 from automation.folders import ensure_writable
-from automation.media.documents import sanitize_html
+from automation.html_safety import page_body, page_post, page_text
 from automation.publishers.photos import copy_photo
 from automation.ports import AdapterError, MediaFile, Post, PostRef
 
@@ -69,12 +69,6 @@ INDEX = "index.html"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,100}$")
 # What a withdrawn post's record keeps: enough for `find` and to come back at the same URL.
 _WITHDRAWN_FIELDS = ("entry_id", "slug", "post_id", "url", "fingerprint")
-# C0 and C1 controls (but tab, line feed and the line breaks handled apart), DEL, lone
-# surrogates (UTF-8 cannot encode them) and the two noncharacters XML refuses.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_CARRIAGE_RETURNS = re.compile("\r\n?")
-_WORD_BREAKS = re.compile("[\x0b\x0c]")             # Word's line break and page break
-_TAG_OR_WORD_BREAK = re.compile("<[^<>]*>|[\x0b\x0c]")
 _TEMP_PREFIXES = (".tmp-", ".old-")
 
 # The web server picks the Content-Type from the extension, so a media file must never keep
@@ -147,7 +141,7 @@ class StaticSite:
 
     def publish(self, post: Post, existing: PostRef | None) -> PostRef:
         _check_slug(post.slug)
-        post = _printable_post(post)
+        post = page_post(post)
         records = self._records()
         known = records.get(post.entry_id)
         # The records are where the page really is, so they win over the caller's memory;
@@ -340,7 +334,7 @@ class StaticSite:
                     photos.append(name)
                 else:
                     shutil.copyfile(media.path, folder / name)
-                    videos.append({"file": name, "mime": _printable(media.mime)})
+                    videos.append({"file": name, "mime": page_text(media.mime)})
             lead = photos[0] if photos else None
             html = _ENV.get_template("post.html").render(
                 title=post.title,
@@ -352,7 +346,7 @@ class StaticSite:
                 lead=lead,
                 gallery=photos[1:],
                 videos=videos,
-                body=sanitise_body(post.body_html),
+                body=Markup(page_body(post.body_html)),
                 url=self._url(slug) if self._base_url else "",
                 home="../" + self._index_link,
             )
@@ -368,14 +362,14 @@ class StaticSite:
         items = [
             {
                 # Cleaned again: a catalogue written by an older version may hold controls.
-                "title": _printable(record["title"]),
+                "title": page_text(record["title"]),
                 "href": f"{record['slug']}/{self._index_link}",
                 "thumbnail": (f"{record['slug']}/{record['thumbnail']}"
                               if record["thumbnail"] else None),
                 "date_text": format_datetime(published, weekday=True),
                 "date_iso": published.isoformat(),
-                "news_type": _printable(record["news_type"]),
-                "source": _printable(record["source"]),
+                "news_type": page_text(record["news_type"]),
+                "source": page_text(record["source"]),
             }
             for published, record in live
         ]
@@ -461,45 +455,6 @@ def _sweep_temporaries(folder: Path) -> None:
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
-
-
-def sanitise_body(html: str) -> Markup:
-    """The body HTML reduced to the allowlist; only then is it trusted by the templates.
-
-    A Word line break in the body's text becomes <br> (a bare newline would show as a
-    space; inside a tag it is only a newline); controls that reappear from character
-    references (`&#1;`) are dropped after."""
-    if "\x0b" in html or "\x0c" in html:
-        html = _TAG_OR_WORD_BREAK.sub(lambda m: "<br>" if len(m[0]) == 1 else m[0], html)
-    return Markup(_printable(sanitize_html(_printable(html))))
-
-
-def _printable(text: str, line_break: str = "\n") -> str:
-    """`text` without the control characters a page, JSON or XML cannot hold.
-
-    Tab and line feed stay; CR LF and a lone CR become a line feed; a vertical tab (Word's
-    line break) and a form feed (Word's page break) become `line_break` (`"<br>"` in HTML,
-    where a newline shows as a space); every other C0 or C1 control, DEL, a lone surrogate
-    and U+FFFE/U+FFFF is removed.
-    """
-    if not isinstance(text, str):
-        text = "" if text is None else str(text)
-    if "\r" in text:
-        text = _CARRIAGE_RETURNS.sub("\n", text)
-    if "\x0b" in text or "\x0c" in text:
-        text = _WORD_BREAKS.sub(line_break, text)
-    return _UNPRINTABLE.sub("", text)
-
-
-def _printable_post(post: Post) -> Post:
-    """The post with every text that reaches a page or the catalogue made printable; the
-    body is cleaned as HTML by `sanitise_body`."""
-    return replace(
-        post,
-        title=_printable(post.title), caption=_printable(post.caption),
-        source=_printable(post.source), news_type=_printable(post.news_type),
-        agenda_number=_printable(post.agenda_number),
-    )
 
 
 def _withdrawn(record: dict[str, Any]) -> dict[str, Any]:

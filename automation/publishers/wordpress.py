@@ -3,7 +3,8 @@
 Talks to the REST API with an Application Password. A post is made the way the website
 operator would make it: photos uploaded to the media library (the first one as featured
 image with `Keterangan Foto` as caption, the others as a gallery), videos embedded, the text
-as block-editor markup, the category from `[website.categories]`, the date in WITA.
+as block-editor markup, the category from `[website.categories]`, the date in WITA. Every
+text and the body go through `automation.html_safety` first, as for the static site.
 
 Exactly once: each post carries a marker comment with its row's `ID Sistem`, each uploaded
 file a slug made of that ID and the file's hash, so a post or a file is always looked up
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit
 import lxml.html
 import requests
 
-from automation.media.documents import sanitize_html
+from automation.html_safety import page_body, page_post
 from automation.ports import AdapterError, MediaFile, Post, PostRef
 from automation.publishers.photos import copy_photo, oversized
 
@@ -87,6 +88,7 @@ class WordPress:
         return self._ref(found, entry_id) if found else None
 
     def publish(self, post: Post, existing: PostRef | None) -> PostRef:
+        post = page_post(post)          # no control character reaches the post or its media
         current = self._get_post(existing.post_id) if existing else self._find(post.entry_id)
         categories = self._category_ids(post.news_type)
         previous = _marker(current)["media"] if current else []
@@ -335,8 +337,9 @@ _BLOCKS = {"p": "paragraph", "ul": "list", "ol": "list", "blockquote": "quote", 
 
 
 def to_blocks(body_html: str) -> str:
-    """Sanitised body HTML as block-editor markup: one block per top-level element."""
-    clean = sanitize_html(body_html)
+    """Sanitised body HTML (`page_body`) as block-editor markup: one block per top-level
+    element."""
+    clean = page_body(body_html)
     if not clean.strip():
         return ""
     blocks = []
