@@ -20,23 +20,18 @@ STATUS_SHEET = "Status Program"
 log = logging.getLogger(__name__)
 
 
-def _time(ledger: Ledger, key: str) -> datetime | None:
-    value = ledger.meta(key)
-    return datetime.fromisoformat(value) if value else None
-
-
 def succeeded(ledger: Ledger, now: datetime) -> None:
-    ledger.set_meta("last_success", now.isoformat())
-    ledger.set_meta("failing_since", None)
+    ledger.meta.last_success = now
+    ledger.meta.failing_since = None
 
 
 def failed(ledger: Ledger, cfg: Config, now: datetime, error: str) -> None:
     """Record a cycle that could not run; past `notify.failing_minutes`, tell the admin once."""
-    since = _time(ledger, "failing_since") or now
+    since = ledger.meta.failing_since or now
     with ledger.transaction():
-        ledger.set_meta("last_error", error)
-        ledger.set_meta("last_error_at", now.isoformat())
-        ledger.set_meta("failing_since", since.isoformat())
+        ledger.meta.last_error = error
+        ledger.meta.last_error_at = now
+        ledger.meta.failing_since = since
         if now - since >= timedelta(minutes=cfg.notify.failing_minutes):
             local = format_datetime(since.astimezone(cfg.tz))
             queue(ledger, cfg.notify, "", [for_admin(
@@ -51,32 +46,33 @@ def outage(ledger: Ledger, cfg: Config, now: datetime, notes: list[str]) -> None
 
     An outage shows in `Status Program` and reaches the administrator once per episode; the
     episode ends with the first cycle that reads everything it needs."""
-    since = ledger.meta("outage_since")
+    since = ledger.meta.outage_since
     if not notes:
         if since:
-            log.info("media and documents can be read again (unreachable since %s)", since)
+            log.info("media and documents can be read again (unreachable since %s)",
+                     since.isoformat())
             with ledger.transaction():
-                ledger.set_meta("outage_since", None)
-                ledger.set_meta("outage", None)
+                ledger.meta.outage_since = None
+                ledger.meta.outage = None
         return
     text = "\n".join(dict.fromkeys(notes))
     with ledger.transaction():
         if since is None:
-            since = now.isoformat()
-            ledger.set_meta("outage_since", since)
+            since = now
+            ledger.meta.outage_since = since
             queue(ledger, cfg.notify, "", [for_admin(
                 "Sumber media/naskah tidak dapat dibaca",
                 f"{text}\nBaris yang memerlukannya dibiarkan apa adanya (status, catatan, "
                 "paraf) dan dicoba lagi setiap siklus. Server: "
                 f"{platform.node()}. Jalankan 'check' di server.",
-                f"gangguan:{since}")], "", now)
-        ledger.set_meta("outage", text)
+                f"gangguan:{since.isoformat()}")], "", now)
+        ledger.meta.outage = text
 
 
 def stale(ledger: Ledger, cfg: Config, now: datetime) -> str | None:
     """Why the running service looks stopped or failing, for `check` (None: fine)."""
-    last = _time(ledger, "last_success")
-    error, error_at = ledger.meta("last_error"), _time(ledger, "last_error_at")
+    last = ledger.meta.last_success
+    error, error_at = ledger.meta.last_error, ledger.meta.last_error_at
     allowed = timedelta(seconds=max(3 * cfg.poll_interval_seconds,
                                     60 * cfg.notify.heartbeat_minutes + 300))
     if last is None:
@@ -95,33 +91,33 @@ def stale(ledger: Ledger, cfg: Config, now: datetime) -> str | None:
 
 
 def heartbeat_due(ledger: Ledger, cfg: Config, now: datetime) -> bool:
-    shown = _time(ledger, "heartbeat_at")
+    shown = ledger.meta.heartbeat_at
     return shown is None or now - shown >= timedelta(minutes=cfg.notify.heartbeat_minutes) \
-        or ledger.meta("heartbeat_error") != ledger.meta("last_error_at") \
+        or ledger.meta.heartbeat_error != ledger.meta.last_error_at \
         or outage_unshown(ledger)
 
 
 def outage_unshown(ledger: Ledger) -> bool:
     """An outage began or ended since `Status Program` was last written: people who look
     there must see it, also when only `once` runs."""
-    return ledger.meta("heartbeat_outage") != ledger.meta("outage_since")
+    return ledger.meta.heartbeat_outage != ledger.meta.outage_since
 
 
 def status_rows(ledger: Ledger, cfg: Config, now: datetime) -> list[list[Any]]:
     """The `Status Program` worksheet: what people can check without the server."""
-    def local(key: str) -> Any:
-        value = _time(ledger, key)
+    def local(value: datetime | None) -> Any:
         return value.astimezone(cfg.tz).replace(tzinfo=None, microsecond=0) if value else "-"
 
+    meta = ledger.meta
     stale_after = cfg.notify.heartbeat_minutes + 5      # as `check` judges it
     return [
         ["Status Program Buku Agenda", ""],
-        ["Siklus terakhir berhasil", local("last_success")],
-        ["Kesalahan terakhir", ledger.meta("last_error") or "-"],
-        ["Waktu kesalahan terakhir", local("last_error_at")],
+        ["Siklus terakhir berhasil", local(meta.last_success)],
+        ["Kesalahan terakhir", meta.last_error or "-"],
+        ["Waktu kesalahan terakhir", local(meta.last_error_at)],
         ["Pemberitahuan belum terkirim", ledger.notices_waiting()],
-        ["Gangguan sumber media/naskah", ledger.meta("outage") or "-"],
-        ["Gangguan sejak", local("outage_since")],
+        ["Gangguan sumber media/naskah", meta.outage or "-"],
+        ["Gangguan sejak", local(meta.outage_since)],
         ["Server", platform.node()],
         ["Lembar ini diperbarui", now.astimezone(cfg.tz).replace(tzinfo=None, microsecond=0)],
         ["Catatan", f"Lembar ini diperbarui program tiap {cfg.notify.heartbeat_minutes} menit. "
@@ -131,9 +127,10 @@ def status_rows(ledger: Ledger, cfg: Config, now: datetime) -> list[list[Any]]:
 
 
 def mark_heartbeat(ledger: Ledger, now: datetime) -> None:
-    ledger.set_meta("heartbeat_at", now.isoformat())
-    ledger.set_meta("heartbeat_error", ledger.meta("last_error_at"))
-    ledger.set_meta("heartbeat_outage", ledger.meta("outage_since"))
+    meta = ledger.meta
+    meta.heartbeat_at = now
+    meta.heartbeat_error = meta.last_error_at
+    meta.heartbeat_outage = meta.outage_since
 
 
 def liveness(ledger: Ledger | None, cfg: Config, now: datetime, holder: str | None,
@@ -146,7 +143,7 @@ def liveness(ledger: Ledger | None, cfg: Config, now: datetime, holder: str | No
                                     f"{cfg.state_dir})"),
                 (True, "Service", f"no `run` is active; none has run here yet. Start the "
                                   f"service (docs/deployment.md), or try it with {start}")]
-    last = _time(ledger, "last_success")
+    last = ledger.meta.last_success
     problem = stale(ledger, cfg, now)
     if problem:
         beat = (False, "Heartbeat", problem)
@@ -166,9 +163,9 @@ def liveness(ledger: Ledger | None, cfg: Config, now: datetime, holder: str | No
         service = (True, "Service", "no `run` is active now" + (
             " (the last cycle is recent: a `once`, or a run stopped since)" if last is not None else
             f"; start the service (docs/deployment.md), or try it with {start}"))
-    since = _time(ledger, "outage_since")
+    since = ledger.meta.outage_since
     sources = (True, "Sources", "every media file and document the last cycle needed could be "
                                 "read") if since is None else (
         False, "Sources", f"out of reach since {format_datetime(since.astimezone(cfg.tz))}; "
-                          f"the rows that need them wait untouched: {ledger.meta('outage')}")
+                          f"the rows that need them wait untouched: {ledger.meta.outage}")
     return [beat, service, sources]

@@ -2,24 +2,43 @@
 
 Per entry: its memory (agenda number, approval fingerprints, the post, archive number...).
 Beside it: an outbox of `Riwayat` events not yet written to the sheet, the running
-numbers per year, a journal of every outside effect (intent before, outcome after), and
-cached facts about media files.
+numbers per year, a journal of every outside effect (intent before, outcome after), cached
+facts about media files, the notices waiting to be sent, and a few facts about the program
+itself (`Meta`: its health, when the agenda was last read...).
+
+The schema has a version, kept in SQLite's `PRAGMA user_version`: `SCHEMA_VERSION` is the
+one this program writes. Opening a ledger of an older version upgrades it through
+`MIGRATIONS`, all in one transaction, after copying it beside itself
+(`ledger.schema-<old version>.sqlite3`); a ledger of a newer version is refused (`LedgerTooNew`),
+never read nor changed. Release 0.1.0 kept no version (its ledgers say 0): its tables are
+version 1's, so version 1 only stamps them.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import (Any, Callable, ClassVar, Generic, Iterator, NamedTuple, Sequence, TypeVar,
+                    overload)
 
 from automation.core.workflow import Event, Memory, Published
-from automation.ports import HistoryRow
+from automation.ports import AdapterError, HistoryRow
 
-SCHEMA = """
+log = logging.getLogger(__name__)
+
+# -- the schema and how a ledger is brought to it ---------------------------------------------
+
+SCHEMA_VERSION = 1
+
+# Version 1: the tables of release 0.1.0. Every statement may run again (IF NOT EXISTS), so
+# it also completes a ledger of an older build that lacked some table.
+SCHEMA_1 = """
 CREATE TABLE IF NOT EXISTS entries (entry_id TEXT PRIMARY KEY, memory TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
     entry_id TEXT NOT NULL, key TEXT NOT NULL, at TEXT NOT NULL, agenda_number TEXT NOT NULL,
@@ -43,6 +62,236 @@ CREATE TABLE IF NOT EXISTS notices (
     PRIMARY KEY (entry_id, key, address));
 CREATE INDEX IF NOT EXISTS notices_pending ON notices (sent_at) WHERE sent_at IS NULL;
 """
+
+# Deprecated: the current tables as one script, for `dry_run.copy_ledger_into` until it calls
+# `Ledger.load_copy` (a script cannot bring a copy past a migration that changes a table, nor
+# refuse a ledger of a newer program).
+SCHEMA = SCHEMA_1
+
+
+def _statements(script: str) -> Callable[[sqlite3.Connection], None]:
+    """A migration made of SQL statements, run one by one: `executescript` would commit the
+    transaction the migrations share."""
+    statements = [s.strip() for s in script.split(";") if s.strip()]
+
+    def apply(db: sqlite3.Connection) -> None:
+        for statement in statements:
+            db.execute(statement)
+    return apply
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int                                # the schema version it brings a ledger to
+    what: str
+    apply: Callable[[sqlite3.Connection], None]  # runs inside the upgrade's transaction
+
+
+# In order; the n-th brings a ledger from version n - 1 to n. A new schema is a new entry
+# here (never an edit of an old one) and SCHEMA_VERSION raised to it.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "the tables of release 0.1.0 (which kept user_version 0), created if missing",
+              _statements(SCHEMA_1)),
+)
+
+
+class LedgerError(AdapterError):
+    """The ledger cannot be used as it is. An AdapterError, so that `once`, `run` and
+    `report` print it as the reason the program could not run."""
+
+
+class LedgerTooNew(LedgerError):
+    def __init__(self, path: Path, found: int):
+        super().__init__(
+            f"the ledger {path} has schema version {found}, but this program knows versions up "
+            f"to {SCHEMA_VERSION} only: a newer version of the program has used it. Install "
+            "that version (or a newer one) again, or restore a backup of the ledger made "
+            f"with this version (an upgrade leaves one beside it: "
+            f"{_backup_name(path, SCHEMA_VERSION)}). The ledger was left unchanged.")
+        self.path, self.found = path, found
+
+
+def _backup_name(path: Path, version: int) -> str:
+    return f"{path.stem}.schema-{version}{path.suffix}"
+
+
+# -- the program's own facts: every key of the `meta` table, with its meaning ------------------
+
+T = TypeVar("T")
+
+
+class _Key(Generic[T]):
+    """One value of the `meta` table, read and written as a Python value; None: not set
+    (the row is deleted)."""
+
+    meaning: str
+    name: str
+
+    def __init__(self, meaning: str):
+        self.meaning = meaning
+
+    def __set_name__(self, owner: type[Meta], name: str) -> None:
+        self.name = name
+        owner.KEYS = {**owner.KEYS, name: self}
+
+    @overload
+    def __get__(self, meta: None, owner: type | None = None) -> _Key[T]: ...
+    @overload
+    def __get__(self, meta: Meta, owner: type | None = None) -> T | None: ...
+
+    def __get__(self, meta: Meta | None, owner: type | None = None) -> Any:
+        if meta is None:
+            return self
+        text = meta.raw(self.name)
+        return None if text is None else self.decode(text)
+
+    def __set__(self, meta: Meta, value: T | None) -> None:
+        meta.set_raw(self.name, None if value is None else self.encode(value))
+
+    def decode(self, text: str) -> T:
+        raise NotImplementedError
+
+    def encode(self, value: T) -> str | None:
+        raise NotImplementedError
+
+
+class _Time(_Key[datetime]):
+    """Stored as `isoformat()`, in the offset it was given (as release 0.1.0 stored it)."""
+
+    def decode(self, text: str) -> datetime:
+        return datetime.fromisoformat(text)
+
+    def encode(self, value: datetime) -> str:
+        if not isinstance(value, datetime):
+            raise TypeError(f"meta {self.name}: a datetime, not {value!r}")
+        return value.isoformat()
+
+
+class _Text(_Key[str]):
+    def decode(self, text: str) -> str:
+        return text
+
+    def encode(self, value: str) -> str:
+        if not isinstance(value, str):
+            raise TypeError(f"meta {self.name}: a text, not {value!r}")
+        return value
+
+
+class _Flag(_Key[bool]):
+    """Set or not: stored as "1", absent when false; reads False (never None) when absent."""
+
+    def __get__(self, meta: Meta | None, owner: type | None = None) -> Any:
+        if meta is None:
+            return self
+        return meta.raw(self.name) is not None
+
+    def decode(self, text: str) -> bool:
+        return True
+
+    def encode(self, value: bool) -> str | None:
+        return "1" if value else None
+
+
+class Meta:
+    """The program's own facts in the ledger, one typed attribute per key of the `meta`
+    table: `ledger.meta.outage_since = now`, `ledger.meta.outage_since` (a datetime or
+    None); None (False for a flag) removes the key. This class lists every key there is.
+
+    Calling it, `ledger.meta("outage")`, reads a key's stored text: kept for the callers
+    not yet switched to the attributes (with `Ledger.set_meta`); unknown keys are refused.
+    """
+
+    KEYS: ClassVar[dict[str, _Key[Any]]] = {}
+
+    # The cycle: may it skip reading the agenda?
+    agenda_version = _Text("the store's version of the agenda when the last cycle left nothing "
+                           "undone; unset: the next cycle reads the agenda whatever its version")
+    last_full_read = _Time("when the agenda was last read and written back in full")
+    next_deadline = _Time("the earliest moment a waiting row passes its standard (its note "
+                          "changes then, so the cycle must not stay idle)")
+    retry_pending = _Flag("the last cycle left a row failed, held, postponed or deferred: the "
+                          "next cycle runs even if the agenda is unchanged")
+    hold_since = _Time("since when approvals cannot be trusted (SPEC rule 7; the admin is told "
+                       "once per episode, the notice keyed by this time)")
+    # Health: `check`, the `Status Program` worksheet, the admin's notices.
+    last_success = _Time("the end of the last cycle that ran")
+    last_error = _Text("why the last cycle that could not run could not run")
+    last_error_at = _Time("when that was")
+    failing_since = _Time("the first of the cycles failing since the last success")
+    outage = _Text("what the last cycle could not read (SPEC rule 8), in Indonesian")
+    outage_since = _Time("since when sources are out of reach (the episode's notice is keyed by "
+                         "it)")
+    heartbeat_at = _Time("when `Status Program` was last written")
+    heartbeat_error = _Time("`last_error_at` as `Status Program` last showed it")
+    heartbeat_outage = _Time("`outage_since` as `Status Program` last showed it")
+
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+
+    @classmethod
+    def known(cls, key: str) -> str:
+        if key not in cls.KEYS:
+            raise KeyError(f"unknown ledger meta key {key!r}: every key is listed in "
+                           "automation.ledger.Meta")
+        return key
+
+    def raw(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?",
+                               (self.known(key),)).fetchone()
+        return row[0] if row else None
+
+    def set_raw(self, key: str, value: str | None) -> None:
+        if value is None:
+            self._db.execute("DELETE FROM meta WHERE key = ?", (self.known(key),))
+        else:
+            self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                             (self.known(key), value))
+
+
+# -- rows as callers see them -----------------------------------------------------------------
+
+class OutboxEvent(NamedTuple):
+    """An event queued for `Riwayat`, not yet written there."""
+    entry_id: str
+    key: str                    # the event's key within its entry (`Paraf Kadis#1`)
+    row: HistoryRow             # the `Riwayat` row to append
+
+    @property
+    def ref(self) -> tuple[str, str]:
+        """What `mark_attempted` and `mark_written` take."""
+        return self.entry_id, self.key
+
+
+class RecordedEvent(NamedTuple):
+    """An event the program recorded, written to `Riwayat` or not."""
+    entry_id: str
+    at: str                     # as stored: an ISO time; an adopted `Riwayat` cell that was
+    agenda_number: str          # not a time keeps its text
+    name: str
+
+
+class NoticeToQueue(NamedTuple):
+    key: str                    # once per entry, key and address, ever
+    address: str                # "telegram:<chat id>", "wa:<number>", "email:<address>"
+    subject: str
+    text: str
+
+
+class DueNotice(NamedTuple):
+    """A queued notice to send now."""
+    rowid: int                  # what `notice_attempt`, `notice_sent`, `notice_failed` take
+    address: str
+    subject: str
+    text: str
+    attempts: int               # sending attempts so far
+
+
+class CachedContent(NamedTuple):
+    """A row's complete content as last resolved (see `Cycle._unchanged_content`)."""
+    key: str                    # the row's texts and links it was resolved from
+    stamp: list                 # the media's stamp: unchanged files leave it valid
+    fingerprint: str
+
 
 _TIMES = ("first_seen", "first_published_at", "published_at", "archived_at", "waiting_since")
 
@@ -72,14 +321,25 @@ def _load(text: str) -> Memory:
 
 class Ledger:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        if not self._in_memory:
+            path.parent.mkdir(parents=True, exist_ok=True)
         # Autocommit mode: every statement outside `transaction()` commits by itself.
         self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
         self._depth = 0
+        self.meta = Meta(self.db)
+        try:
+            self._refuse_newer(self.schema_version)     # before anything changes the file
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self._upgrade(backup=not self._in_memory)
+        except BaseException:
+            self.db.close()
+            raise
+
+    @property
+    def _in_memory(self) -> bool:
+        return str(self.path) == ":memory:"
 
     def close(self) -> None:
         self.db.close()
@@ -106,6 +366,64 @@ class Ledger:
         finally:
             self._depth = 0
 
+    # -- the schema version -----------------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        """The version the ledger says it has (0: release 0.1.0's, or a new empty file)."""
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _refuse_newer(self, found: int) -> None:
+        if found > SCHEMA_VERSION:
+            raise LedgerTooNew(self.path, found)
+
+    def _has_tables(self) -> bool:
+        return self.db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                               ).fetchone()[0] > 0
+
+    def _upgrade(self, backup: bool) -> None:
+        """Bring the ledger to SCHEMA_VERSION: every migration it lacks, in order, in one
+        transaction (a failing one leaves it as it was). `backup`: first copy an existing
+        ledger beside itself, so the older program's ledger can be restored."""
+        found = self.schema_version
+        if found == SCHEMA_VERSION:
+            return
+        existing = self._has_tables()
+        if existing and backup:
+            self._backup(found)
+        with self.transaction():
+            found = self.schema_version    # another process may have upgraded it meanwhile
+            self._refuse_newer(found)
+            for migration in MIGRATIONS[found:]:
+                migration.apply(self.db)
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+        if existing and found < SCHEMA_VERSION:
+            log.info("ledger %s upgraded from schema version %d to %d", self.path, found,
+                     SCHEMA_VERSION)
+
+    def _backup(self, version: int) -> None:
+        target_path = self.path.with_name(_backup_name(self.path, version))
+        partial = target_path.with_name(f"{target_path.name}.{os.getpid()}.partial")
+        target = sqlite3.connect(partial)
+        try:
+            self.db.backup(target)
+        finally:
+            target.close()
+        os.replace(partial, target_path)      # whole or not at all, even beside another process
+        log.info("ledger %s: copied to %s before upgrading its schema from version %d",
+                 self.path, target_path, version)
+
+    def load_copy(self, path: Path) -> None:
+        """Fill this ledger (an in-memory one) with a consistent copy of the one at `path`,
+        brought to this program's schema here: the file is neither changed nor upgraded.
+        Raises `LedgerTooNew` for a ledger of a newer program."""
+        source = sqlite3.connect(path, timeout=30)
+        try:
+            source.backup(self.db)
+        finally:
+            source.close()
+        self._refuse_newer(self.schema_version)
+        self._upgrade(backup=False)
+
     # -- entries ------------------------------------------------------------------------------
     def memories(self) -> dict[str, Memory]:
         return {eid: _load(text) for eid, text in self.db.execute("SELECT entry_id, memory FROM entries")}
@@ -113,8 +431,9 @@ class Ledger:
     def remember(self, entry_id: str, memory: Memory, events: Sequence[Event], at: datetime) -> None:
         """Save the memory and queue its new events for `Riwayat`, together."""
         with self.transaction():
-            self.db.execute("INSERT INTO entries VALUES (?, ?) ON CONFLICT(entry_id) DO UPDATE "
-                            "SET memory = excluded.memory", (entry_id, _dump(memory)))
+            self.db.execute("INSERT INTO entries (entry_id, memory) VALUES (?, ?) "
+                            "ON CONFLICT(entry_id) DO UPDATE SET memory = excluded.memory",
+                            (entry_id, _dump(memory)))
             for event in events:
                 self.db.execute(
                     "INSERT OR IGNORE INTO events (entry_id, key, at, agenda_number, name, detail) "
@@ -123,18 +442,21 @@ class Ledger:
                      event.name, event.detail))
 
     # -- the Riwayat outbox --------------------------------------------------------------------
-    def unwritten_events(self) -> list[tuple[str, str, HistoryRow]]:
+    def unwritten_events(self) -> list[OutboxEvent]:
         rows = self.db.execute("SELECT entry_id, key, at, agenda_number, name, detail FROM events "
                                "WHERE written = 0 ORDER BY at, rowid")
-        return [(eid, key, HistoryRow(datetime.fromisoformat(at), eid, number, name, detail))
+        return [OutboxEvent(eid, key, HistoryRow(datetime.fromisoformat(at), eid, number, name,
+                                                 detail))
                 for eid, key, at, number, name, detail in rows]
 
-    def all_events(self) -> list[tuple[str, str, str, str]]:
-        """(entry ID, time as stored, No. Agenda, event) of every event ever recorded."""
-        return self.db.execute("SELECT entry_id, at, agenda_number, name FROM events").fetchall()
+    def all_events(self) -> list[RecordedEvent]:
+        """Every event ever recorded."""
+        return [RecordedEvent(*row) for row in self.db.execute(
+            "SELECT entry_id, at, agenda_number, name FROM events")]
 
     def mark_attempted(self, keys: Sequence[tuple[str, str]]) -> bool:
-        """Note that these events are being written; True if any was tried before.
+        """Note that these events (`OutboxEvent.ref`) are being written; True if any was
+        tried before.
 
         An event tried before may already be in `Riwayat` (the write landed, the process
         died before `mark_written`), so the store must look before appending it.
@@ -154,24 +476,25 @@ class Ledger:
         with self.transaction():
             for n, row in enumerate(rows):
                 self.db.execute(
-                    "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, 1, 1)",
+                    "INSERT OR IGNORE INTO events (entry_id, key, at, agenda_number, name, "
+                    "detail, written, attempted) VALUES (?, ?, ?, ?, ?, ?, 1, 1)",
                     (entry_id, f"{row.event}#sheet{n}", row.at.isoformat() if isinstance(row.at, datetime)
                      else str(row.at), row.agenda_number, row.event, row.detail))
 
     # -- the notification outbox ---------------------------------------------------------------
-    def queue_notices(self, entry_id: str, notices: Sequence[tuple[str, str, str, str]],
-                      at: datetime) -> None:
-        """(key, address, subject, text): queued once per row, key and address, ever."""
+    def queue_notices(self, entry_id: str, notices: Sequence[NoticeToQueue], at: datetime) -> None:
+        """Each queued once per entry, key and address, ever (plain 4-tuples do too)."""
         self.db.executemany(
             "INSERT OR IGNORE INTO notices (entry_id, key, address, queued_at, subject, text) "
-            "VALUES (?, ?, ?, ?, ?, ?)", [(entry_id, *n[:2], _utc(at), *n[2:]) for n in notices])
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(entry_id, n[0], n[1], _utc(at), n[2], n[3]) for n in notices])
 
-    def due_notices(self, now: datetime) -> list[tuple[int, str, str, str, int]]:
-        """(rowid, address, subject, text, attempts) of notices to send now, oldest first."""
-        return self.db.execute(
+    def due_notices(self, now: datetime) -> list[DueNotice]:
+        """Notices to send now, oldest first."""
+        return [DueNotice(*row) for row in self.db.execute(
             "SELECT rowid, address, subject, text, attempts FROM notices WHERE sent_at IS NULL "
             "AND gave_up = 0 AND (next_try IS NULL OR next_try <= ?) ORDER BY queued_at, rowid",
-            (_utc(now),)).fetchall()
+            (_utc(now),))]
 
     def notice_attempt(self, rowid: int) -> None:
         self.db.execute("UPDATE notices SET attempts = attempts + 1 WHERE rowid = ?", (rowid,))
@@ -197,8 +520,9 @@ class Ledger:
             row = self.db.execute("SELECT last FROM counters WHERE kind = ? AND year = ?",
                                   (kind, year)).fetchone()
             number = max(row[0] if row else 0, floor) + 1
-            self.db.execute("INSERT INTO counters VALUES (?, ?, ?) ON CONFLICT(kind, year) "
-                            "DO UPDATE SET last = excluded.last", (kind, year, number))
+            self.db.execute("INSERT INTO counters (kind, year, last) VALUES (?, ?, ?) "
+                            "ON CONFLICT(kind, year) DO UPDATE SET last = excluded.last",
+                            (kind, year, number))
         return number
 
     # -- the journal of outside effects --------------------------------------------------------
@@ -218,7 +542,8 @@ class Ledger:
         return row[0] if row else None
 
     def set_pending_id(self, signature: str, entry_id: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO pending_ids VALUES (?, ?)", (signature, entry_id))
+        self.db.execute("INSERT OR REPLACE INTO pending_ids (signature, entry_id) VALUES (?, ?)",
+                        (signature, entry_id))
 
     def confirm_ids(self, entry_ids: Sequence[str]) -> None:
         with self.transaction():
@@ -226,28 +551,20 @@ class Ledger:
                                 [(i,) for i in entry_ids])
 
     # -- complete content of rows, valid while their texts and files are unchanged -----------
-    def content_cache(self) -> dict[str, tuple[str, list, str]]:
-        return {eid: (key, json.loads(stamp), fp) for eid, key, stamp, fp
+    def content_cache(self) -> dict[str, CachedContent]:
+        return {eid: CachedContent(key, json.loads(stamp), fp) for eid, key, stamp, fp
                 in self.db.execute("SELECT entry_id, key, stamp, fingerprint FROM content_cache")}
 
     def cache_content(self, entry_id: str, key: str, stamp: tuple, fingerprint: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO content_cache VALUES (?, ?, ?, ?)",
-                        (entry_id, key, json.dumps(stamp), fingerprint))
+        self.db.execute("INSERT OR REPLACE INTO content_cache (entry_id, key, stamp, fingerprint) "
+                        "VALUES (?, ?, ?, ?)", (entry_id, key, json.dumps(stamp), fingerprint))
 
-    # -- small things --------------------------------------------------------------------------
+    # -- facts about files (the media sources' FileFactsCache) --------------------------------
     def get(self, key: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT facts FROM file_facts WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def put(self, key: str, facts: dict[str, Any]) -> None:
-        self.db.execute("INSERT OR REPLACE INTO file_facts VALUES (?, ?)", (key, json.dumps(facts)))
+        self.db.execute("INSERT OR REPLACE INTO file_facts (key, facts) VALUES (?, ?)",
+                        (key, json.dumps(facts)))
 
-    def meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
-
-    def set_meta(self, key: str, value: str | None) -> None:
-        if value is None:
-            self.db.execute("DELETE FROM meta WHERE key = ?", (key,))
-        else:
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))

@@ -140,14 +140,14 @@ def _ledger_events(cfg: Config) -> list[tuple[str, datetime, str, str]]:
     finally:
         ledger.close()
     out = []
-    for entry_id, at, number, name in found:
+    for event in found:
         try:
-            when = datetime.fromisoformat(at)
+            when = datetime.fromisoformat(event.at)
         except ValueError:      # a Riwayat time that was not a date, adopted after a lost ledger
             continue
         if when.tzinfo is not None:
             when = when.astimezone(cfg.tz).replace(tzinfo=None)
-        out.append((entry_id, when, number, name))
+        out.append((event.entry_id, when, event.agenda_number, event.name))
     return out
 
 

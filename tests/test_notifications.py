@@ -233,7 +233,7 @@ def test_check_names_each_misconfigured_channel_and_a_stale_heartbeat(tmp_path, 
     office = make_office(tmp_path, stand_ins, [row("Rapat Koordinasi")])
     office.tick()
     ledger = Ledger(office.cfg.state_dir / "ledger.sqlite3")
-    ledger.set_meta("last_success", (NOW - timedelta(hours=3)).isoformat())
+    ledger.meta.last_success = NOW - timedelta(hours=3)
     ledger.close()
     office.smtp.stop()                    # the mail server is down
     env = {"TELEGRAM_BOT_TOKEN": "", "FONNTE_TOKEN": "wrong-token"}

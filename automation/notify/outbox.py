@@ -13,7 +13,7 @@ from typing import Callable, Mapping, Sequence
 
 from automation.config import Config, NotifyConfig
 from automation.core.notices import PETUGAS, Notice
-from automation.ledger import Ledger
+from automation.ledger import Ledger, NoticeToQueue
 from automation.notify.channels import Channel
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def addresses(notify: NotifyConfig, roles: Sequence[str], receiver: str = "") ->
 def queue(ledger: Ledger, notify: NotifyConfig, entry_id: str, notices: Sequence[Notice],
           receiver: str, at: datetime) -> None:
     """Queue each notice once per recipient (also used inside a larger transaction)."""
-    ledger.queue_notices(entry_id, [(n.key, a, n.subject, n.text) for n in notices
+    ledger.queue_notices(entry_id, [NoticeToQueue(n.key, a, n.subject, n.text) for n in notices
                                     for a in addresses(notify, n.roles, receiver)], at)
 
 
@@ -54,28 +54,28 @@ def deliver(ledger: Ledger, channels: Mapping[str, Channel], now: datetime,
     the next round, so one unreachable service costs at most one timeout per round."""
     sent = 0
     broken: set[str] = set()
-    for rowid, address, subject, text, attempts in ledger.due_notices(now):
+    for notice in ledger.due_notices(now):
         if stop():
             break
-        kind, _, target = address.partition(":")
+        kind, _, target = notice.address.partition(":")
         channel = channels.get(kind)
         if channel is None or kind in broken:
             continue                      # misconfigured (reported by `check`) or down now
-        ledger.notice_attempt(rowid)
+        ledger.notice_attempt(notice.rowid)
         try:
-            channel.send(target, subject, text)
+            channel.send(target, notice.subject, notice.text)
         except Exception as err:  # a channel's failure, even a bug, never ends the cycle
             retry = getattr(err, "retry", True)
             asked = getattr(err, "retry_after", None)      # the service said when
             wait = timedelta(seconds=asked) if asked else min(
-                MAX_BACKOFF, timedelta(minutes=2 ** min(attempts, 6)))
-            ledger.notice_failed(rowid, str(err), now + wait if retry else None)
+                MAX_BACKOFF, timedelta(minutes=2 ** min(notice.attempts, 6)))
+            ledger.notice_failed(notice.rowid, str(err), now + wait if retry else None)
             log.warning("notice to %s failed (%s): %s", kind, "retried later" if retry
                         else "given up", err)
             if retry:
                 broken.add(kind)
             continue
-        ledger.notice_sent(rowid, now)
+        ledger.notice_sent(notice.rowid, now)
         sent += 1
     if sent:
         log.info("notifications: %d sent, %d waiting", sent, ledger.notices_waiting())
