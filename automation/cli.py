@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import logging.handlers
@@ -12,10 +11,8 @@ import platform
 import re
 import shlex
 import signal
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone, tzinfo
@@ -31,7 +28,8 @@ from automation import health
 from automation.config import Config, ConfigError
 from automation.core.entry import HeaderError, locate_headers
 from automation.cycle import Cycle, CycleReport
-from automation.ledger import SCHEMA, Ledger
+from automation.dry_run import MEMORY, copy_ledger_into, dry_workspace
+from automation.ledger import Ledger
 from automation.notify.channels import channels_from
 from automation.ports import AdapterError
 from automation.service import Service
@@ -208,22 +206,6 @@ def _run_holder(cfg: Config) -> str | None:
 
 # -- the ledger, read without changing or creating it ------------------------------------------
 
-MEMORY = Path(":memory:")
-
-
-def _copy_ledger_into(cfg: Config, ledger: Ledger) -> None:
-    """Fill an in-memory ledger with a consistent copy of the real one, if there is one."""
-    path = cfg.state_dir / "ledger.sqlite3"
-    if not path.is_file():
-        return
-    source = sqlite3.connect(path, timeout=30)
-    try:
-        source.backup(ledger.db)
-    finally:
-        source.close()
-    ledger.db.executescript(SCHEMA)      # a ledger from an older version: add what it lacks
-
-
 def _print_report(report: CycleReport, dry_run: bool) -> None:
     if report.idle:
         print("Agenda unchanged since the last cycle: nothing to do.")
@@ -245,21 +227,9 @@ def _print_report(report: CycleReport, dry_run: bool) -> None:
 
 
 def _dry_run(cfg: Config, now: datetime) -> CycleReport:
-    """A cycle that leaves nothing behind: no lock, no ledger, no state folder.
-
-    It plans on an in-memory copy of the ledger; without a state folder yet, whatever an
-    adapter keeps under it (a download cache) goes to a temporary folder removed after.
-    A dry run changes nothing, so it needs no lock and may run beside `run`.
-    """
-    with tempfile.TemporaryDirectory(prefix="agenda-dry-run-") as scratch:
-        if not cfg.state_dir.exists():
-            cfg = dataclasses.replace(cfg, state_dir=Path(scratch) / "state")
-        ws = open_workspace(cfg, ledger_path=MEMORY)
-        try:
-            _copy_ledger_into(cfg, ws.ledger)
-            return Cycle(ws, now, dry_run=True).run()
-        finally:
-            ws.close()
+    """A cycle that changes nothing, so it needs no lock and may run beside `run`."""
+    with dry_workspace(cfg) as ws:
+        return Cycle(ws, now).run()
 
 
 def cmd_once(cfg: Config, args: argparse.Namespace) -> int:
@@ -332,12 +302,6 @@ def cmd_run(cfg: Config, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _version() -> str:
-    try:
-        from importlib.metadata import PackageNotFoundError, version
-        return version("buku-agenda-website")
-    except PackageNotFoundError:
-        return automation.__version__
 
 
 def _where_agenda(cfg: Config) -> str:
@@ -359,7 +323,7 @@ def _where_website(cfg: Config) -> str:
 
 def _run_banner(cfg: Config) -> str:
     """The one line `run` starts with: what it works on, so a log shows which setup ran."""
-    return (f"starting buku-agenda {_version()}: config {cfg.source}, agenda "
+    return (f"starting buku-agenda {automation.__version__}: config {cfg.source}, agenda "
             f"{_where_agenda(cfg)}, media {_where_media(cfg)}, website {_where_website(cfg)}, "
             f"every {cfg.poll_interval_seconds} s, state {cfg.state_dir}, PID {os.getpid()}")
 
@@ -534,7 +498,10 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
     ledger = None
     if (cfg.state_dir / "ledger.sqlite3").is_file():
         ledger = Ledger(MEMORY)
-        _copy_ledger_into(cfg, ledger)
+        try:
+            copy_ledger_into(cfg, ledger)
+        except AdapterError as err:         # a ledger of a newer program, or a broken one
+            say(False, "Ledger", str(err))
     try:
         for ok, item, text in health.liveness(ledger, cfg, _now(), _run_holder(cfg),
                                               f"`{command_line('run', config=cfg.source)}`"):
@@ -647,6 +614,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", default="config.toml", type=Path,
                         help="configuration file (default: config.toml here)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version",
+                        version=f"buku-agenda {automation.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("init", help="create the agenda from the template (never overwrites data)")
     once = sub.add_parser("once", help="run one cycle")

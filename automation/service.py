@@ -31,26 +31,22 @@ class Service:
         for problem in problems:
             log.error("%s", problem)
 
-    def tick(self, now: datetime, stop: Callable[[], bool] = lambda: False,
-             dry_run: bool = False) -> CycleReport:
+    def tick(self, now: datetime, stop: Callable[[], bool] = lambda: False) -> CycleReport:
         """One cycle; raises what stopped it from running, after recording it."""
         ws = open_workspace(self.cfg)
         try:
             try:
-                report = Cycle(ws, now, dry_run=dry_run, stop=stop).run()
+                report = Cycle(ws, now, stop=stop).run()
             except Exception as err:
-                if not dry_run:
-                    health.failed(ws.ledger, self.cfg, now, _describe(err))
+                health.failed(ws.ledger, self.cfg, now, _describe(err))
                 raise
-            if not dry_run:
-                health.succeeded(ws.ledger, now)
+            health.succeeded(ws.ledger, now)
             return report
         finally:
-            if not dry_run:
-                deliver(ws.ledger, self.channels, now, stop)
-                if (self.heartbeat and health.heartbeat_due(ws.ledger, self.cfg, now)) \
-                        or health.outage_unshown(ws.ledger):
-                    self.show_health(ws, now)
+            deliver(ws.ledger, self.channels, now, stop)
+            if (self.heartbeat and health.heartbeat_due(ws.ledger, self.cfg, now)) \
+                    or health.outage_unshown(ws.ledger):
+                self.show_health(ws, now)
             ws.close()
 
     def show_health(self, ws, now: datetime) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from automation.config import Config
 from automation.core.entry import Rules
+from automation.core.numbering import Numbering
 from automation.ledger import Ledger
 from automation.ports import AgendaStore, MediaSource, Publisher
 
@@ -29,10 +30,17 @@ class Workspace:
 CELL_LIMITS = {"xlsx": 32_767, "google": 50_000}
 
 
+def numbering_of(config: Config) -> Numbering:
+    archive = config.archive
+    return Numbering(agenda_format=config.agenda.agenda_number_format,
+                     archive_format=archive.number_format, location_format=archive.location_format,
+                     klasifikasi=archive.klasifikasi, unit=archive.unit)
+
+
 def rules_of(config: Config) -> Rules:
     return Rules(approval_columns=config.approval.columns, news_types=config.agenda.news_types,
                  tick_words=config.agenda.tick_words, step_minutes=config.sla.step_minutes,
-                 cell_limit=CELL_LIMITS[config.agenda.backend])
+                 cell_limit=CELL_LIMITS[config.agenda.backend], numbering=numbering_of(config))
 
 
 def open_store(config: Config) -> AgendaStore:

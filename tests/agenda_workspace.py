@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from automation import config as config_module
 from automation.agenda.template import build_workbook
 from automation.core import schema as S
 from automation.cycle import Cycle, CycleReport
+from automation.dry_run import dry_workspace
 from automation.workspace import open_workspace
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -85,15 +87,12 @@ class OfficeWorkspace:
     def cycle(self, now: datetime = NOW, dry_run: bool = False, store=None,
               media=None) -> CycleReport:
         """One cycle; `store`/`media` wrap an adapter to stand for a person or an outage."""
-        ws = open_workspace(self.cfg)
-        if store is not None:
-            ws.store = store(ws.store)
-        if media is not None:
-            ws.media = media(ws.media)
-        try:
-            return Cycle(ws, now, dry_run=dry_run).run()
-        finally:
-            ws.close()
+        with dry_workspace(self.cfg) if dry_run else closing(open_workspace(self.cfg)) as ws:
+            if store is not None:
+                ws.store = store(ws.store)
+            if media is not None:
+                ws.media = media(ws.media)
+            return Cycle(ws, now).run()
 
     def take_in(self, now: datetime = NOW, **kw) -> CycleReport:
         """The first cycle over freshly logged rows.

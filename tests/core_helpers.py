@@ -13,6 +13,7 @@ from typing import Any, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from automation.core import schema as S
+from automation.core import transitions
 from automation.core.entry import (
     Content, Entry, Rules, field_problems, fingerprint, locate_headers, read_rows,
 )
@@ -104,31 +105,25 @@ def note(decision: Decision) -> str:
 
 @dataclass
 class Website:
-    """A fake website: succeeds unless `error` is set."""
+    """A fake website: succeeds unless `error` is set. What it did becomes memory through the
+    core's own transitions, as in the shell."""
 
     error: str = ""
     calls: list[Action] = field(default_factory=list)
 
     def act(self, action: Action, memory: Memory, content: Content, now: datetime) -> Memory:
         self.calls.append(action)
+        memory = transitions.with_slug(memory, "gubernur-resmikan-jembatan-k7qpz2mx9a")
         if self.error:
-            verb = "menarik" if action is Action.WITHDRAW else "menayangkan"
-            return replace(memory, publish_error=(
-                f"Gagal {verb} berita: {self.error} Program mencoba lagi pada siklus berikutnya."))
-        slug = memory.slug or "gubernur-resmikan-jembatan-k7qpz2mx9a"
+            return transitions.act_failed(memory, action, self.error)
         if action is Action.WITHDRAW:
             post = replace(memory.post, live=False)
-            return replace(memory, slug=slug, post=post, withdrawals=memory.withdrawals + 1,
-                           publish_error="")
-        changed = memory.post is None or memory.post.fingerprint != content.fingerprint
-        post = Published(slug=slug, post_id="101", url=URL, fingerprint=content.fingerprint,
-                         live=True)
-        memory = replace(memory, slug=slug, post=post, publish_error="",
-                         first_published_at=memory.first_published_at or now, published_at=now,
-                         version=memory.version + (1 if changed else 0))
-        if not memory.archive_number:
-            memory = replace(memory, archive_number=ARCHIVE_NUMBER,
-                             archive_location=ARCHIVE_LOCATION)
+        else:
+            post = Published(slug=memory.slug, post_id="101", url=URL,
+                             fingerprint=content.fingerprint, live=True)
+        memory = transitions.acted(memory, action, post, now)
+        if transitions.wants_archive_number(memory):
+            memory = transitions.with_archive_number(memory, 1, RULES.numbering, now)
         return memory
 
 

@@ -127,3 +127,9 @@ def test_a_second_instance_on_the_same_state_folder_is_refused(office):
         out, err = runner.communicate(timeout=60)
     assert runner.returncode == 0, err
     assert "stopped" in err
+
+
+def test_version_is_printed(office):
+    import automation
+    done = main("--version", cwd=office.folder)
+    assert done.returncode == 0 and done.stdout.strip() == f"buku-agenda {automation.__version__}"

@@ -167,7 +167,7 @@ def test_the_outage_shows_in_status_program_and_reaches_the_admin_once(tmp_path,
         bring_back()
         service.tick(T[4])
         ledger = ledger_of(agenda)
-        assert ledger.meta("outage") is None
+        assert ledger.meta.outage is None
         ledger.close()
         # a second episode is told again, once
         take_share_away(agenda, "moved")

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, Mapping, Sequence
 
 from automation.core import schema as S
+from automation.core.numbering import Numbering
 from automation.core.ticks import Tick, read_tick
 
 
@@ -27,6 +28,7 @@ class Rules:
     tick_words: tuple[str, ...]
     step_minutes: int = 7               # the SOP's standard time per step
     cell_limit: int = 32_767            # the longest text the agenda's cells hold (SPEC rule 9)
+    numbering: Numbering = Numbering()
 
     @property
     def tick_columns(self) -> tuple[str, ...]:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import re
 import string
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from automation.core.calendar import MONTHS, ROMAN_MONTHS
-
-if TYPE_CHECKING:
-    from automation.config import ArchiveConfig
 
 _ARCHIVE_FIELDS = {"nomor", "tahun", "bulan", "bulan_romawi", "klasifikasi", "unit"}
 # kind -> (placeholders allowed, placeholders required). Running numbers restart every
@@ -58,11 +55,29 @@ def render(fmt: str, *, nomor: int, year: int, month: int, klasifikasi: str = ""
     )
 
 
-def archive_place(archive: "ArchiveConfig", nomor: int, year: int, month: int) -> tuple[str, str]:
+@dataclass(frozen=True)
+class Numbering:
+    """How `No. Agenda`, `Nomor Arsip` and `Lokasi Arsip` are written (SPEC section 4)."""
+
+    agenda_format: str = "{nomor:04d}/{tahun}"
+    archive_format: str = "{klasifikasi}/{nomor:04d}/{unit}/{bulan_romawi}/{tahun}"
+    location_format: str = "Lemari Arsip Siaran Pers {tahun} / Map {bulan}"
+    klasifikasi: str = "400.14.5.6"
+    unit: str = "DKISP"
+
+    def agenda_pattern(self) -> re.Pattern[str]:
+        return number_pattern(self.agenda_format)
+
+    def archive_pattern(self) -> re.Pattern[str]:
+        return number_pattern(self.archive_format, klasifikasi=self.klasifikasi, unit=self.unit)
+
+
+def archive_place(numbering: Numbering, nomor: int, year: int, month: int) -> tuple[str, str]:
     """(Nomor Arsip, Lokasi Arsip) for the `nomor`-th release archived in `year`."""
-    values = dict(nomor=nomor, year=year, month=month, klasifikasi=archive.klasifikasi,
-                  unit=archive.unit)
-    return render(archive.number_format, **values), render(archive.location_format, **values)
+    values = dict(nomor=nomor, year=year, month=month, klasifikasi=numbering.klasifikasi,
+                  unit=numbering.unit)
+    return (render(numbering.archive_format, **values),
+            render(numbering.location_format, **values))
 
 
 def number_pattern(fmt: str, **fixed: str) -> re.Pattern[str]:

@@ -1,0 +1,70 @@
+"""What every step of one cycle shares: the adapters, the time, and what the cycle found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from automation.core.entry import Entry, Rules
+from automation.core.workflow import Decision, Memory
+from automation.ledger import Ledger
+from automation.notify.outbox import sheet_link
+from automation.workspace import Workspace
+
+
+@dataclass
+class Tally:
+    """What the cycle learns on its way, for the write-back and the next cycle."""
+
+    failures: int = 0                    # rows whose action failed and waits to retry
+    postponed: int = 0                   # rows left alone: their media could not be read
+    deferred: int = 0                    # new rows published once their ID is saved
+    outages: dict[str, str] = field(default_factory=dict)     # message -> Indonesian note
+    clearing: dict[str, Memory] = field(default_factory=dict)  # tick clears awaiting the write
+    deadline: datetime | None = None     # when the next wait outlasts the standard
+    recovered: bool = False              # a lost ledger was rebuilt: Riwayat must be looked at
+
+    def wait(self, due: datetime) -> None:
+        self.deadline = min(self.deadline or due, due)
+
+
+@dataclass
+class Context:
+    ws: Workspace
+    now: datetime                        # aware, in the office time zone
+    stop: Callable[[], bool]
+    hold: str = ""                       # why approvals cannot be trusted (SPEC rule 7)
+    tally: Tally = field(default_factory=Tally)
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.ws.ledger
+
+    @property
+    def rules(self) -> Rules:
+        return self.ws.rules
+
+    @property
+    def notifying(self) -> bool:
+        """Notices are worked out only when someone is there to be told."""
+        notify = self.ws.config.notify
+        return bool(notify.recipients or notify.petugas)
+
+    @property
+    def sheet_link(self) -> str:
+        return sheet_link(self.ws.config)
+
+    def after_decision(self, entry: Entry, decision: Decision) -> None:
+        """Count what a row's final decision leaves for later."""
+        memory = decision.memory
+        if memory.waiting_since and memory.waiting_since + self.standard > self.now:
+            self.tally.wait(memory.waiting_since + self.standard + timedelta(seconds=1))
+        if memory.clearing:
+            self.tally.clearing[entry.entry_id] = memory
+        if memory.publish_error:
+            self.tally.failures += 1
+
+    @property
+    def standard(self) -> timedelta:
+        return timedelta(minutes=self.rules.step_minutes)

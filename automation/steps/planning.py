@@ -1,0 +1,116 @@
+"""Step 2: per row, its identity, memory and numbers, what its content resolves to, and the
+first decision. No outside effect but reading media and documents."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, replace
+
+from automation.core import schema as S
+from automation.core.entry import (
+    Content, Entry, content_key, document_reference, field_problems, fingerprint, split_links,
+)
+from automation.core.workflow import Decision, Memory, decide
+from automation.media.documents import text_to_html
+from automation.ports import MediaCheck
+from automation.steps import memory as M
+from automation.steps.context import Context
+from automation.steps.reading import Agenda
+
+ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: people may read it aloud
+
+
+def new_entry_id() -> str:
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(10))
+
+
+@dataclass
+class Resolved:
+    """What one row's content resolved to, kept for building the post."""
+
+    content: Content
+    media: MediaCheck
+    body_html: str
+
+
+@dataclass
+class Planned:
+    """One row between the first decision and the write-back."""
+
+    entry: Entry
+    match: dict[str, str]               # what the row showed when read: finds it again
+    id_in_sheet: bool
+    resolved: Resolved | None           # None when the content came from the cache (no action)
+    decision: Decision
+    before: Memory                      # the memory as the ledger had it
+
+
+class Planner:
+    def __init__(self, ctx: Context, agenda: Agenda):
+        self.ctx, self.agenda = ctx, agenda
+        self.memories = M.Memories(ctx, agenda.memories, agenda.archive_floor)
+        self.in_sheet = {e.entry_id for e in agenda.entries if e.entry_id}
+        self.content_cache = ctx.ledger.content_cache()
+
+    def plan(self, entry: Entry) -> Planned:
+        """Raises `AdapterError` when the row's media cannot be read now (SPEC rule 8):
+        nothing of the row has been saved then but its number."""
+        ctx = self.ctx
+        match = {h: entry.text(h) for h in (S.ENTRY_ID, S.TITLE, S.SOURCE, S.RECEIVER)}
+        id_in_sheet = bool(entry.entry_id)
+        if not id_in_sheet:
+            entry = replace(entry, entry_id=self._new_id(match))
+        remembered = self.memories.of(entry)
+        memory = M.give_agenda_number(ctx, entry, remembered, self.agenda.agenda_floor)
+        resolved = None
+        content = self._unchanged_content(entry)
+        if content is None:
+            resolved = self.resolve(entry)
+            content = resolved.content
+        decision = decide(entry, memory, content, ctx.now, ctx.rules, ctx.hold)
+        if decision.action is not None and resolved is None:
+            # About to publish: the post needs the files and the body, freshly read.
+            resolved = self.resolve(entry)
+            decision = decide(entry, memory, resolved.content, ctx.now, ctx.rules, ctx.hold)
+        M.remember(ctx, entry, remembered, decision)
+        return Planned(entry, match, id_in_sheet, resolved, decision, remembered)
+
+    def _new_id(self, match: dict[str, str]) -> str:
+        """A new row's ID; the same one again if an earlier write of it did not land."""
+        signature = json.dumps(match, sort_keys=True, ensure_ascii=False)
+        entry_id = self.ctx.ledger.pending_id(signature)
+        if entry_id is None or entry_id in self.in_sheet:
+            entry_id = new_entry_id()
+            self.ctx.ledger.set_pending_id(signature, entry_id)
+        self.in_sheet.add(entry_id)
+        return entry_id
+
+    def _unchanged_content(self, entry: Entry) -> Content | None:
+        """The row's complete content as last resolved, if its texts and files are unchanged:
+        spares reading and checking every file of every row on every cycle."""
+        cached = self.content_cache.get(entry.entry_id)
+        if cached is None or cached.key != content_key(entry, self.ctx.rules):
+            return None
+        if not self.ctx.ws.media.unchanged(cached.stamp):
+            return None
+        return Content(cached.fingerprint)
+
+    def resolve(self, entry: Entry) -> Resolved:
+        ws = self.ctx.ws
+        problems = field_problems(entry, self.ctx.rules)
+        links = split_links(entry.text(S.MEDIA))
+        media = ws.media.collect(links) if links else MediaCheck((), ())
+        problems += media.problems
+        naskah = entry.text(S.TEXT)
+        reference = document_reference(naskah)
+        document_fp, body, stamp = "", text_to_html(naskah), media.stamp
+        if reference:
+            document = ws.media.read_document(reference)
+            problems += document.problems
+            document_fp, body, stamp = document.fingerprint, document.html, stamp + document.stamp
+        digest = fingerprint(entry, document_fp, [(f.name, f.sha256) for f in media.files])
+        if not problems:
+            self.ctx.ledger.cache_content(entry.entry_id, content_key(entry, self.ctx.rules),
+                                          stamp, digest)
+        return Resolved(Content(digest, tuple(problems)), media, body)
