@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 # -- the schema and how a ledger is brought to it ---------------------------------------------
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Version 1: the tables of release 0.1.0. Every statement may run again (IF NOT EXISTS), so
 # it also completes a ledger of an older build that lacked some table.
@@ -63,10 +63,11 @@ CREATE TABLE IF NOT EXISTS notices (
 CREATE INDEX IF NOT EXISTS notices_pending ON notices (sent_at) WHERE sent_at IS NULL;
 """
 
-# Deprecated: the current tables as one script, for `dry_run.copy_ledger_into` until it calls
-# `Ledger.load_copy` (a script cannot bring a copy past a migration that changes a table, nor
-# refuse a ledger of a newer program).
-SCHEMA = SCHEMA_1
+# Version 2: rows that need no look while they show the same (see `Ledger.settle`).
+SCHEMA_2 = """
+CREATE TABLE IF NOT EXISTS settled (entry_id TEXT PRIMARY KEY, digest TEXT NOT NULL,
+    recheck_at TEXT);
+"""
 
 
 def _statements(script: str) -> Callable[[sqlite3.Connection], None]:
@@ -92,6 +93,8 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the tables of release 0.1.0 (which kept user_version 0), created if missing",
               _statements(SCHEMA_1)),
+    Migration(2, "settled rows, so that an unchanged row costs no work",
+              _statements(SCHEMA_2)),
 )
 
 
@@ -286,6 +289,13 @@ class DueNotice(NamedTuple):
     attempts: int               # sending attempts so far
 
 
+class Settled(NamedTuple):
+    """A row left as the program last saw it: while it shows the same (`digest`) and until
+    `recheck_at`, nothing about it can change."""
+    digest: str
+    recheck_at: datetime | None
+
+
 class CachedContent(NamedTuple):
     """A row's complete content as last resolved (see `Cycle._unchanged_content`)."""
     key: str                    # the row's texts and links it was resolved from
@@ -434,6 +444,8 @@ class Ledger:
             self.db.execute("INSERT INTO entries (entry_id, memory) VALUES (?, ?) "
                             "ON CONFLICT(entry_id) DO UPDATE SET memory = excluded.memory",
                             (entry_id, _dump(memory)))
+            # A memory that changes unsettles its row: the next cycle looks at it again.
+            self.db.execute("DELETE FROM settled WHERE entry_id = ?", (entry_id,))
             for event in events:
                 self.db.execute(
                     "INSERT OR IGNORE INTO events (entry_id, key, at, agenda_number, name, detail) "
@@ -475,11 +487,12 @@ class Ledger:
         """Events found in the sheet's `Riwayat` (a lost ledger): known and written."""
         with self.transaction():
             for n, row in enumerate(rows):
+                event = Event(row.event, f"sheet{n}", row.detail)
                 self.db.execute(
                     "INSERT OR IGNORE INTO events (entry_id, key, at, agenda_number, name, "
                     "detail, written, attempted) VALUES (?, ?, ?, ?, ?, ?, 1, 1)",
-                    (entry_id, f"{row.event}#sheet{n}", row.at.isoformat() if isinstance(row.at, datetime)
-                     else str(row.at), row.agenda_number, row.event, row.detail))
+                    (entry_id, event.key, row.at.isoformat() if isinstance(row.at, datetime)
+                     else str(row.at), row.agenda_number, event.name, event.detail))
 
     # -- the notification outbox ---------------------------------------------------------------
     def queue_notices(self, entry_id: str, notices: Sequence[NoticeToQueue], at: datetime) -> None:
@@ -551,6 +564,20 @@ class Ledger:
                                 [(i,) for i in entry_ids])
 
     # -- complete content of rows, valid while their texts and files are unchanged -----------
+    # -- rows that need no look while they show the same ------------------------------------
+    def settled(self) -> dict[str, Settled]:
+        return {eid: Settled(digest, datetime.fromisoformat(at) if at else None)
+                for eid, digest, at in self.db.execute(
+                    "SELECT entry_id, digest, recheck_at FROM settled")}
+
+    def settle(self, rows: Sequence[tuple[str, str, datetime | None]]) -> None:
+        """(entry ID, digest, recheck_at) of rows whose decision asked for nothing: no
+        effect, no cell, no event, no change of memory."""
+        with self.transaction():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO settled (entry_id, digest, recheck_at) VALUES (?, ?, ?)",
+                [(eid, digest, at.isoformat() if at else None) for eid, digest, at in rows])
+
     def content_cache(self) -> dict[str, CachedContent]:
         return {eid: CachedContent(key, json.loads(stamp), fp) for eid, key, stamp, fp
                 in self.db.execute("SELECT entry_id, key, stamp, fingerprint FROM content_cache")}

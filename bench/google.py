@@ -2,7 +2,7 @@
 not part of the tests).
 
 The program runs as `python main.py --config ... once` subprocesses (through bench/run.py's
-launcher, so the peak RSS is the child's own) against FakeGoogle (tests/fakes/google.py), the
+launcher, so the peak RSS is the child's own) against FakeGoogle (tests/fakes/google/), the
 loopback stand-in of Sheets v4 and Drive v3, started in this process (AGENDA_GOOGLE_API_BASE):
 
 1. `google cycle N/K`  a Google spreadsheet with N rows (realistic mix, bench/run.py's

@@ -1,6 +1,6 @@
 """WordPress section of the benchmark (`bench/run.py` calls it at the end; not part of the tests).
 
-Starts real WordPress sites on loopback (tests/wordpress_server.py: MariaDB + PHP's built-in
+Starts real WordPress sites on loopback (tests/support/wordpress_server.py: MariaDB + PHP's built-in
 server, Debian packages) and measures `python main.py --config ... once` as a subprocess,
 through the same launcher as bench/run.py (so the peak RSS is the child's own):
 
@@ -46,8 +46,9 @@ from automation.agenda.template import build_workbook  # noqa: E402
 from automation.core import schema as S  # noqa: E402
 from automation.ports import RowWrite  # noqa: E402
 from bench.run import Child, _photo, _summary_line, person_writes, run_child, statuses  # noqa: E402
-from tests.agenda_workspace import config_text  # noqa: E402
-from tests.wordpress_server import DEBIAN_PACKAGES, WordPressServer, missing_requirements  # noqa: E402
+from tests.support.config import config_toml  # noqa: E402
+from tests.support.wordpress_server import (  # noqa: E402
+    DEBIAN_PACKAGES, WordPressServer, missing_requirements)
 
 TARGET_GROWTH_MB = 64
 PASSWORD_ENV = "WP_BENCH_PASSWORD"
@@ -89,10 +90,10 @@ def build_office(folder: Path, url: str, username: str, media: list[str],
     (files the caller puts under folder/media)."""
     folder.mkdir(parents=True, exist_ok=True)
     config_path = folder / "config.toml"
-    config_path.write_text(config_text(
-        {"backend": "wordpress", "url": url, "username": username, "password_env": PASSWORD_ENV},
-        media={"max_file_mb": max_file_mb}, categories={"Siaran Pers": CATEGORY}),
-        encoding="utf-8")
+    config_path.write_text(config_toml(
+        website={"backend": "wordpress", "url": url, "username": username,
+                 "password_env": PASSWORD_ENV, "categories": {"Siaran Pers": CATEGORY}},
+        media={"max_file_mb": max_file_mb}), encoding="utf-8")
     cfg = config_module.load(config_path)
     book = build_workbook(cfg.approval.columns, cfg.agenda.news_types, cfg.agenda.worksheet)
     sheet = book[cfg.agenda.worksheet]

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from fakes.google import FakeGoogle
-from network_guard import refusing_network
-from wordpress_server import DEBIAN_PACKAGES, WordPressServer, missing_requirements
+from tests.fakes.google import FakeGoogle
+from tests.support.network_guard import refusing_network
+from tests.support.wordpress_server import DEBIAN_PACKAGES, WordPressServer, missing_requirements
 
 
 @pytest.fixture(scope="session", autouse=True)
 def no_network() -> Iterator[None]:
-    """Every test runs with connections outside loopback refused (see network_guard)."""
+    """Every test runs with connections outside loopback refused (see support/network_guard)."""
     with refusing_network():
         yield
 
@@ -73,8 +73,8 @@ def store_kind(request):
 @pytest.fixture
 def make_agenda(store_kind, monkeypatch):
     """`make_agenda(folder, rows)`: an Agenda on the .xlsx file or on a (fake) Google sheet."""
-    from tests.agenda_workspace import Agenda
-    from tests.google_workspace import GoogleAgenda
+    from tests.support.google_workspace import GoogleAgenda
+    from tests.support.workspace import Agenda
 
     if store_kind == "xlsx":
         yield Agenda

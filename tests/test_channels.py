@@ -21,9 +21,10 @@ from automation.config import EmailConfig, FonnteConfig, NotifyConfig, TelegramC
 from automation.notify.channels import (
     TELEGRAM_TEXT_LIMIT, ChannelError, Email, Fonnte, Telegram, channels_from,
 )
-from fakes.fonnte import FakeFonnte
-from fakes.smtp import SmtpServer
-from fakes.telegram import FakeTelegram
+from tests.fakes.fonnte import FakeFonnte
+from tests.fakes.smtp import SmtpServer
+from tests.fakes.telegram import FakeTelegram
+from tests.support.config import config_toml
 
 BOT_TOKEN = "123456789:AAHrahasiaBotHumasDKISP_0123456789abcd"
 DEVICE_TOKEN = "Fz8!rahasia+WA"
@@ -411,16 +412,10 @@ def test_channels_from_uses_the_configured_variable_names() -> None:
 
 def test_the_office_certificate_authority_comes_from_the_config(tmp_path: Path) -> None:
     with SmtpServer(tmp_path / "smtp", tls="starttls") as smtp:
-        (tmp_path / "config.toml").write_text(f"""
-[notify.email]
-host = "127.0.0.1"
-port = {smtp.port}
-security = "starttls"
-sender = "{SENDER}"
-ca_file = "{smtp.ca_file.name}"
-[notify.recipients]
-admin = ["email:admin@kaltaraprov.go.id"]
-""", encoding="utf-8")
+        (tmp_path / "config.toml").write_text(config_toml(None, notify={
+            "email": {"host": "127.0.0.1", "port": smtp.port, "security": "starttls",
+                      "sender": SENDER, "ca_file": smtp.ca_file.name},
+            "recipients": {"admin": ["email:admin@kaltaraprov.go.id"]}}), encoding="utf-8")
         shutil.copy(smtp.ca_file, tmp_path / smtp.ca_file.name)
         cfg = config_module.load(tmp_path / "config.toml").notify
         assert cfg.email.ca_file == tmp_path / smtp.ca_file.name      # beside the config

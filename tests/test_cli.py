@@ -12,7 +12,8 @@ import openpyxl
 import pytest
 
 from automation.core import schema as S
-from tests.agenda_workspace import Agenda, approved, row
+from tests.support.config import config_toml
+from tests.support.workspace import Agenda, approved, row
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +46,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(office):
 
 
 def test_a_config_error_exits_2_naming_the_key(office):
-    (office.folder / "config.toml").write_text("[agenda]\npath = 5\n")
+    (office.folder / "config.toml").write_text(config_toml(None, agenda={"path": 5}))
     done = main("once", cwd=office.folder)
     assert done.returncode == 2 and "agenda.path" in done.stderr
 
@@ -73,7 +74,7 @@ def test_a_duplicated_header_stops_the_cycle_naming_it(office):
 
 
 def test_init_creates_the_agenda_and_never_overwrites(tmp_path):
-    (tmp_path / "config.toml").write_text("")
+    (tmp_path / "config.toml").write_text(config_toml(None))
     first = main("init", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     agenda = tmp_path / "buku_agenda.xlsx"
@@ -91,8 +92,7 @@ def test_init_creates_the_agenda_and_never_overwrites(tmp_path):
 
 def test_check_reports_each_problem_with_its_fix(office):
     assert main("check", cwd=office.folder).returncode == 0
-    (office.folder / "config.toml").write_text(
-        (office.folder / "config.toml").read_text().replace('base_dir = "media"', 'base_dir = "hilang"'))
+    (office.folder / "config.toml").write_text(config_toml(media={"base_dir": "hilang"}))
     done = main("check", cwd=office.folder)
     assert done.returncode == 1 and "PROBLEM" in done.stdout and "hilang" in done.stdout
 

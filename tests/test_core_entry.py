@@ -13,7 +13,7 @@ from automation.core.entry import (
     locate_headers, post_slug, read_rows, same_value, separate_copies, split_links, tick_notes,
 )
 from automation.core.ticks import DEFAULT_TICK_WORDS, Tick
-from tests.core_helpers import (
+from tests.support.core import (
     ENTRY_ID, MEDIA, NEWS_TYPES, RULES, WITA, complete_cells, header_row, make_entry,
 )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ from automation.core import schema as S
 from automation.core.entry import Rules
 from automation.core.notices import OfficeHours, after_notices, for_row, role_of
 from automation.core.ticks import DEFAULT_TICK_WORDS
-from tests.core_helpers import (
+from tests.support.core import (
     AGENDA, ARCHIVE_LOCATION, ARCHIVE_NUMBER, NEWS_TYPES, NOW, RULES, URL, Website, WITA,
     complete_cells, fresh_memory, later, make_entry, run_cycle,
 )
@@ -197,3 +197,23 @@ def test_a_wait_overdue_for_days_is_not_reminded_of_any_more():
     assert [n.key for n in told(run_cycle(entry, first.memory, now=thursday), entry, thursday)] \
         == ["pengingat:Paraf Kadis#1"]
     assert told(run_cycle(entry, first.memory, now=friday), entry, friday) == []
+
+
+# -- when a row that nobody touches may still change --------------------------------------------
+
+def test_a_row_waiting_within_the_standard_is_looked_at_again_when_it_passes_it():
+    from automation.core.notices import recheck_at
+    from automation.core.workflow import Memory as _Memory
+    since = NOW
+    memory = _Memory(waiting_step="Paraf Kadis#1", waiting_since=since)
+    assert recheck_at(memory, since + timedelta(minutes=3), RULES, notifying=False) == \
+        since + timedelta(minutes=7, seconds=1)
+    # past it, with nobody to remind: nothing changes with time any more
+    assert recheck_at(memory, since + timedelta(minutes=8), RULES, notifying=False) is None
+    # owed a reminder: every cycle, until it is queued (office hours), then never
+    later = since + timedelta(minutes=8)
+    assert recheck_at(memory, later, RULES, notifying=True) == later
+    reminded = _Memory(waiting_step="Paraf Kadis#1", waiting_since=since, reminded="Paraf Kadis#1")
+    assert recheck_at(reminded, later, RULES, notifying=True) is None
+    assert recheck_at(memory, since + timedelta(days=5), RULES, notifying=True) is None
+    assert recheck_at(_Memory(), later, RULES, notifying=True) is None

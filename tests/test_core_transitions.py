@@ -13,7 +13,7 @@ from automation.core import transitions as T
 from automation.core.numbering import Numbering
 from automation.core.workflow import Action, Memory, Published
 from automation.ports import HistoryRow
-from tests.core_helpers import NOW, WITA, complete_cells, make_entry
+from tests.support.core import NOW, WITA, complete_cells, make_entry
 
 POST = Published(slug="rapat-abc", post_id="101", url="https://x.go.id/rapat-abc/",
                  fingerprint="f1", live=True)

@@ -1,6 +1,6 @@
 """The workflow decision (SPEC section 3): every status, every rule, every Riwayat event.
 
-`run_cycle` (tests/core_helpers.py) does what the shell does with one row: `decide`, act
+`run_cycle` (tests/support/core.py) does what the shell does with one row: `decide`, act
 through a fake website when asked, `decide` again with the memory the action produced.
 """
 
@@ -17,9 +17,9 @@ from automation.core.calendar import format_datetime
 from automation.core.entry import Rules
 from automation.core.ticks import DEFAULT_TICK_WORDS
 from automation.core.workflow import (
-    CONTENT_CHANGED, Action, Event, Memory, decide, waiting,
+    CONTENT_CHANGED, Action, Event, EventName, Memory, Status, Waiting, decide,
 )
-from tests.core_helpers import (
+from tests.support.core import (
     AGENDA, ARCHIVE_LOCATION, ARCHIVE_NUMBER, ENTRY_ID, MEDIA, NEWS_TYPES, NOW, RULES, URL, Website,
     complete_cells, content_of, fresh_memory, keys, later, make_entry, names, note, run_cycle,
 )
@@ -61,14 +61,12 @@ def settle(entry, memory, content=None, now=NOW, rules=RULES, times=3, site=None
 # --- the literals -----------------------------------------------------------------------------
 
 def test_status_and_note_literals_are_the_spec_strings():
-    from automation.core import workflow as W
-    assert (W.INCOMPLETE, W.REJECTED, W.FAILED, W.LIVE, W.ARCHIVED, W.WITHDRAWN) == (
+    assert tuple(Status) == (
         "Belum Lengkap", "Ditolak", "Gagal Tayang", "Tayang", "Diarsipkan", "Ditarik")
-    assert waiting("Paraf Kadis") == "Menunggu Paraf Kadis"
-    assert waiting("Paraf Kabid") == "Menunggu Paraf Kabid"
+    assert Waiting("Paraf Kadis") == "Menunggu Paraf Kadis"
+    assert Waiting("Paraf Kabid") == "Menunggu Paraf Kabid"
     assert CONTENT_CHANGED == CHANGED
-    assert (W.EV_RECEIVED, W.EV_COMPLETE, W.EV_REJECTED, W.EV_LIVE, W.EV_UPDATED, W.EV_WITHDRAWN,
-            W.EV_ARCHIVED, W.EV_FAILED, W.EV_REAPPROVE) == (
+    assert tuple(EventName) == (
         "Diterima", "Lengkap", "Ditolak", "Tayang", "Diperbarui", "Ditarik", "Diarsipkan",
         "Gagal Tayang", "Paraf Diulang")
 

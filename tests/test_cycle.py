@@ -13,7 +13,7 @@ import pytest
 
 from automation.core import schema as S
 from automation.ports import AdapterError
-from tests.agenda_workspace import NOW, Agenda, approved, row
+from tests.support.workspace import NOW, Agenda, approved, row
 
 LATER = NOW + timedelta(minutes=5)
 

@@ -15,7 +15,7 @@ from PIL import Image
 
 from automation.media.drive import DriveFolder, drive_id
 from automation.ports import AdapterError
-from fakes.google import SERVICE_ACCOUNT, FakeGoogle
+from tests.fakes.google import SERVICE_ACCOUNT, FakeGoogle
 
 MIB = 1024 * 1024
 VIDEO = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(1000)

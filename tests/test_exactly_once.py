@@ -1,7 +1,7 @@
 """SPEC rule 1, "Exactly once": the real program killed (SIGKILL) at every journaled step.
 
 Each case starts from a fresh copy of a workspace (config, .xlsx agenda, photos, ledger,
-static site), runs `once` through `tests/killer.py`, which kills the process just before or
+static site), runs `once` through `tests/support/killer.py`, which kills the process just before or
 just after the N-th call of one step (a ledger write, a website call, the sheet write, any
 `os.replace`), then runs `python main.py once` twice, normally, and checks what the office
 and the public would see: one post per approved row, every row right in the sheet, archive
@@ -45,13 +45,13 @@ from PIL import Image
 
 from automation import config as config_module
 from automation.agenda.template import build_workbook
-from tests.agenda_workspace import config_text
+from tests.support.config import config_toml
+from tests.support.kill_runs import KILLER
 
 ROOT = Path(__file__).resolve().parent.parent
-KILLER = ROOT / "tests" / "killer.py"
 SITE_URL = "https://berita.example.go.id"
 
-CONFIG = config_text({"url": SITE_URL}, media={"max_file_mb": 200})
+CONFIG = config_toml(website={"url": SITE_URL}, media={"max_file_mb": 200})
 
 # Headers, spelled as in SPEC section 2 (the sheet is read by header text only).
 AGENDA_NO, TITLE, NEWS_TYPE, SOURCE, TEXT = ("No. Agenda", "Judul Berita", "Jenis Berita",

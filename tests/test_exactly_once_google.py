@@ -2,7 +2,7 @@
 static): the real program killed (SIGKILL) at every step of a publishing cycle, then recovering.
 
 The spreadsheet lives in a FakeGoogle in this process (loopback, AGENDA_GOOGLE_API_BASE); the
-program runs as subprocesses (`tests/killer.py`, `main.py once`). The start: a spreadsheet
+program runs as subprocesses (`tests/support/killer.py`, `main.py once`). The start: a spreadsheet
 prepared with `init_google`, two rows registered by a first cycle (they have their `ID Sistem`
 and `No. Agenda`), then both parafs ticked on them through the fake, plus one row waiting for
 Kabid. That fake state is snapshotted once and restored before every case (with a fresh copy
@@ -44,13 +44,14 @@ from urllib.parse import unquote
 import pytest
 
 from automation.core import schema as S
-from fakes.google import FakeGoogle
-from tests.agenda_workspace import config_text, row
-from tests.google_workspace import GoogleAgenda
-from tests.kill_runs import KillPoint, Runs
+from tests.fakes.google import FakeGoogle
+from tests.support.config import config_toml
+from tests.support.google_workspace import GoogleAgenda
+from tests.support.kill_runs import KillPoint, Runs
+from tests.support.workspace import row
 
 SITE_URL = "https://berita.example.go.id"
-CONFIG = config_text({"url": SITE_URL})
+CONFIG = config_toml(website={"url": SITE_URL})
 
 REQUEST = "automation.google_api.GoogleHTTPClient.request"
 FINISH = "automation.ledger.Ledger.finish"

@@ -2,8 +2,8 @@
 (SIGKILL) at every step of a publishing cycle, then recovering against a real WordPress.
 
 What `test_exactly_once.py` does for the static site, done here against the session's
-WordPress (`tests/wordpress_server.py`). Its kill points cannot be learned at collection time
-(WordPress is started by a fixture), so each test learns them at run time and loops over them:
+WordPress (`tests/support/wordpress_server.py`). Its kill points cannot be learned at collection
+time (WordPress is started by a fixture), so each test learns them at run time and loops over them:
 
 1. an uninterrupted run under `killer.py --trace` (with `--verbose`, whose urllib3 lines name
    the request of every `WordPress._call`), against a freshly reset WordPress and a fresh
@@ -60,8 +60,8 @@ import openpyxl
 import pytest
 
 from automation.core import schema as S
-from tests.agenda_workspace import Agenda, approved, row
-from tests.kill_runs import KillPoint, Runs
+from tests.support.kill_runs import KillPoint, Runs
+from tests.support.workspace import Agenda, approved, row
 from tests.test_wordpress import Rest, wp_config
 
 

@@ -14,7 +14,8 @@ from PIL import Image
 
 from automation.agenda.cells import column_letter
 from automation.core import schema as S
-from fakes.google import FakeGoogle
+from tests.fakes.google import FakeGoogle
+from tests.support.config import config_toml
 
 ROOT = Path(__file__).resolve().parent.parent
 KADIS, KABID = "kadis@example.go.id", "kabid@example.go.id"
@@ -43,20 +44,13 @@ def test_init_then_once_publishes_within_the_request_budget(tmp_path):
     with FakeGoogle() as fake:
         sid = fake.add_spreadsheet("Buku Agenda Humas", ["Sheet1"], time_zone="Asia/Makassar")
         (tmp_path / "credentials.json").write_text(json.dumps(fake.service_account_info()))
-        (tmp_path / "config.toml").write_text(f"""timezone = "Asia/Makassar"
-state_dir = "state"
-[agenda]
-backend = "google"
-spreadsheet_id = "{sid}"
-credentials_file = "credentials.json"
-[approval]
-editors = {{ "Paraf Kadis" = ["{KADIS}"], "Paraf Kabid" = ["{KABID}"] }}
-[media]
-backend = "drive"
-[website]
-output_dir = "site"
-url = "https://diskominfo.example.go.id/berita"
-""")
+        (tmp_path / "config.toml").write_text(config_toml(
+            None, timezone="Asia/Makassar", state_dir="state",
+            agenda={"backend": "google", "spreadsheet_id": sid,
+                    "credentials_file": "credentials.json"},
+            approval={"editors": {"Paraf Kadis": [KADIS], "Paraf Kabid": [KABID]}},
+            media={"backend": "drive"},
+            website={"output_dir": "site", "url": "https://diskominfo.example.go.id/berita"}))
         assert main(tmp_path, fake, "init").returncode == 0
         folder = fake.add_folder("Liputan Jembatan")
         for n, colour in enumerate(("red", "green"), start=1):

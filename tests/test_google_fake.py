@@ -1,4 +1,4 @@
-"""The Google stand-in (tests/fakes/google.py), driven by the real client libraries only:
+"""The Google stand-in (tests/fakes/google/), driven by the real client libraries only:
 gspread, google-auth and google-api-python-client, set up as production code sets them up."""
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaIoBaseDownload
 
-from fakes.google import FOLDER, OWNER, PROTECTED_MESSAGE, SERVICE_ACCOUNT, ApiError, FakeGoogle
+from tests.fakes.google import (FOLDER, OWNER, PROTECTED_MESSAGE, SERVICE_ACCOUNT, ApiError,
+                               FakeGoogle)
 
 GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 SHEET = "Buku Agenda"

@@ -13,7 +13,8 @@ from automation.agenda.cells import column_letter
 from automation.agenda.google_init import init_google, store_of
 from automation.core import schema as S
 from automation.ports import HistoryRow
-from fakes.google import OWNER, SERVICE_ACCOUNT, FakeGoogle
+from tests.fakes.google import OWNER, SERVICE_ACCOUNT, FakeGoogle
+from tests.support.config import config_toml
 
 KADIS, KABID, STAFF = "kadis@example.go.id", "kabid@example.go.id", "staf@example.go.id"
 SHEET = "Buku Agenda"
@@ -26,19 +27,14 @@ def sid(fake: FakeGoogle) -> str:
     return fake.add_spreadsheet("Buku Agenda Humas", ["Sheet1"], time_zone="Asia/Makassar")
 
 
-def make_config(tmp_path: Path, fake: FakeGoogle, sid: str, require: bool = True,
-                extra: str = "") -> config_module.Config:
+def make_config(tmp_path: Path, fake: FakeGoogle, sid: str,
+                require: bool = True) -> config_module.Config:
     (tmp_path / "credentials.json").write_text(json.dumps(fake.service_account_info()))
-    text = f"""timezone = "Asia/Makassar"
-state_dir = "state"
-[agenda]
-backend = "google"
-spreadsheet_id = "{sid}"
-credentials_file = "credentials.json"
-[approval]
-require_protection = {str(require).lower()}
-editors = {{ "Paraf Kadis" = ["{KADIS}"], "Paraf Kabid" = ["{KABID}"] }}
-{extra}"""
+    text = config_toml(
+        None, timezone="Asia/Makassar", state_dir="state",
+        agenda={"backend": "google", "spreadsheet_id": sid, "credentials_file": "credentials.json"},
+        approval={"require_protection": require,
+                  "editors": {"Paraf Kadis": [KADIS], "Paraf Kabid": [KABID]}})
     (tmp_path / "config.toml").write_text(text)
     return config_module.load(tmp_path / "config.toml")
 
@@ -190,7 +186,7 @@ def test_without_require_protection_nothing_is_checked(fake, sid, tmp_path, monk
 
 def test_a_cycle_publishes_nothing_and_notes_every_waiting_row_when_widened(
         fake, sid, cfg, tmp_path) -> None:
-    from agenda_workspace import NOW, Agenda, approved, row
+    from tests.support.workspace import NOW, Agenda, approved, row
 
     init_google(cfg)
     local = Agenda(tmp_path / "ws", [])

@@ -12,9 +12,9 @@ from automation.agenda.cells import column_letter
 from automation.agenda.google_init import init_google, store_of
 from automation.core import schema as S
 from automation.ports import RowWrite
-from fakes.google import SERVICE_ACCOUNT, FakeGoogle
-from tests.agenda_workspace import NOW, approved, row
-from tests.google_workspace import GoogleAgenda
+from tests.fakes.google import SERVICE_ACCOUNT, FakeGoogle
+from tests.support.google_workspace import GoogleAgenda
+from tests.support.workspace import NOW, approved, row
 
 SHEET = "Buku Agenda"
 

@@ -1,4 +1,4 @@
-"""The Google Sheets agenda store against the loopback stand-in of Google (tests/fakes/google.py),
+"""The Google Sheets agenda store against the loopback stand-in of Google (tests/fakes/google/),
 driven through the real gspread / google-auth stack, as in production but for
 AGENDA_GOOGLE_API_BASE."""
 
@@ -16,7 +16,7 @@ from automation.agenda.google_store import GoogleSheetAgenda
 from automation.core import schema as S
 from automation.google_api import GoogleUnavailable, RetryPolicy, load_credentials
 from automation.ports import AdapterError, HistoryRow, RowWrite
-from fakes.google import SERVICE_ACCOUNT, FakeGoogle
+from tests.fakes.google import SERVICE_ACCOUNT, FakeGoogle
 
 SHEET = "Buku Agenda"
 HEADERS = [c.header for c in S.COLUMNS]
@@ -529,7 +529,7 @@ class _GoogleOffice:
     """A workspace whose agenda is a sheet in the stand-in; `cycle` counts the requests."""
 
     def __init__(self, fake: FakeGoogle, credentials: Path, folder: Path, people: list[dict]):
-        from agenda_workspace import Agenda
+        from tests.support.workspace import Agenda
 
         self.fake = fake
         self.local = Agenda(folder, [])
@@ -564,8 +564,8 @@ class _GoogleOffice:
 
 def test_cycles_on_the_google_store_stay_within_the_quota_budget(
         fake: FakeGoogle, credentials: Path, tmp_path: Path) -> None:
-    from agenda_workspace import NOW, approved
-    from agenda_workspace import row as agenda_row
+    from tests.support.workspace import NOW, approved
+    from tests.support.workspace import row as agenda_row
 
     k = 5
     office = _GoogleOffice(fake, credentials, tmp_path / "ws", [agenda_row(f"Berita {i}") for i in range(k)]
@@ -588,7 +588,7 @@ def test_cycles_on_the_google_store_stay_within_the_quota_budget(
 
 def test_rows_approved_at_first_sight_keep_the_budget_and_publish_one_cycle_later(
         fake: FakeGoogle, credentials: Path, tmp_path: Path) -> None:
-    from agenda_workspace import NOW, approved
+    from tests.support.workspace import NOW, approved
 
     k = 4
     office = _GoogleOffice(fake, credentials, tmp_path / "ws",

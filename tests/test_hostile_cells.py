@@ -11,7 +11,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from automation.core import schema as S
-from tests.agenda_workspace import NOW, Agenda, approved, row
+from tests.support.workspace import NOW, Agenda, approved, row
 
 
 CONTROL = "\x00\x01\x07\x08\x0b\x0c\x1b\x7f\x85\x9f"

@@ -18,7 +18,8 @@ from automation.agenda.cells import column_letter
 from automation.agenda.xlsx_store import XlsxAgenda
 from automation.ports import RowWrite
 from automation.core import schema as S
-from tests.agenda_workspace import Agenda, approved, config_text, row
+from tests.support.config import config_toml
+from tests.support.workspace import Agenda, approved, row
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -207,7 +208,7 @@ def test_a_riwayat_spelled_differently_is_refused_not_doubled(office):
 
 
 def test_init_never_creates_a_missing_media_folder(tmp_path):
-    (tmp_path / "config.toml").write_text(config_text(media={"base_dir": "share/media"}))
+    (tmp_path / "config.toml").write_text(config_toml(media={"base_dir": "share/media"}))
     done = main("init", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "buku_agenda.xlsx").exists()

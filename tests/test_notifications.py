@@ -14,11 +14,12 @@ from automation import config as config_module
 from automation.core import schema as S
 from automation.ledger import Ledger
 from automation.service import Service
-from fakes.fonnte import FakeFonnte
-from fakes.smtp import SmtpServer
-from fakes.telegram import FakeTelegram
-from kill_runs import Runs
-from tests.agenda_workspace import NOW, Agenda, approved, config_text, row
+from tests.fakes.fonnte import FakeFonnte
+from tests.fakes.smtp import SmtpServer
+from tests.fakes.telegram import FakeTelegram
+from tests.support.config import config_toml
+from tests.support.kill_runs import Runs
+from tests.support.workspace import NOW, Agenda, approved, row
 
 TOKEN, WA_TOKEN = "123456:ABCdef", "fonnte-device-token"
 KADIS, KABID, PETUGAS, KASI, ADMIN = "111", "0812111", "0813222", "kasi@kaltaraprov.go.id", "999"
@@ -29,28 +30,17 @@ class Office(Agenda):
 
     def __init__(self, folder: Path, rows, tg: FakeTelegram, wa: FakeFonnte, smtp: SmtpServer,
                  timeout: int = 10):
-        notify = f"""
-[notify]
-timeout_seconds = {timeout}
-failing_minutes = 30
-[notify.telegram]
-api_base = "{tg.base_url}"
-[notify.fonnte]
-api_base = "{wa.base_url}"
-[notify.email]
-host = "127.0.0.1"
-port = {smtp.port}
-security = "none"
-sender = "humas@kaltaraprov.go.id"
-[notify.recipients]
-kadis = ["telegram:{KADIS}"]
-kabid = ["wa:{KABID}"]
-kasi = ["email:{KASI}"]
-admin = ["telegram:{ADMIN}"]
-[notify.petugas]
-"Rahmawati" = ["wa:{PETUGAS}"]
-"""
-        super().__init__(folder, rows, config=config_text() + notify)
+        notify = {
+            "timeout_seconds": timeout, "failing_minutes": 30,
+            "telegram": {"api_base": tg.base_url},
+            "fonnte": {"api_base": wa.base_url},
+            "email": {"host": "127.0.0.1", "port": smtp.port, "security": "none",
+                      "sender": "humas@kaltaraprov.go.id"},
+            "recipients": {"kadis": [f"telegram:{KADIS}"], "kabid": [f"wa:{KABID}"],
+                           "kasi": [f"email:{KASI}"], "admin": [f"telegram:{ADMIN}"]},
+            "petugas": {"Rahmawati": [f"wa:{PETUGAS}"]},
+        }
+        super().__init__(folder, rows, config=config_toml(notify=notify))
         self.tg, self.wa, self.smtp = tg, wa, smtp
 
     def tick(self, minutes: float = 0, heartbeat: bool = False):
@@ -261,19 +251,13 @@ def test_addresses_by_role_and_the_petugas_by_name(tmp_path):
     from automation.notify.outbox import addresses, sheet_link
 
     path = tmp_path / "config.toml"
-    path.write_text("""
-[agenda]
-backend = "google"
-spreadsheet_id = "1AbC"
-[notify.recipients]
-kasi = ["email:kasi@kaltaraprov.go.id"]
-petugas = ["wa:120363025555555555@g.us"]
-[notify.petugas]
-"Rahmawati" = ["wa:0813222", "email:kasi@kaltaraprov.go.id"]
-[notify.email]
-host = "mail.kaltaraprov.go.id"
-sender = "humas@kaltaraprov.go.id"
-""", encoding="utf-8")
+    path.write_text(config_toml(
+        None, agenda={"backend": "google", "spreadsheet_id": "1AbC"},
+        notify={"recipients": {"kasi": ["email:kasi@kaltaraprov.go.id"],
+                               "petugas": ["wa:120363025555555555@g.us"]},
+                "petugas": {"Rahmawati": ["wa:0813222", "email:kasi@kaltaraprov.go.id"]},
+                "email": {"host": "mail.kaltaraprov.go.id", "sender": "humas@kaltaraprov.go.id"}}),
+        encoding="utf-8")
     cfg = config_module.load(path)
     assert sheet_link(cfg) == "https://docs.google.com/spreadsheets/d/1AbC/edit"
     # Each address once, the named petugas first, then the office group.

@@ -19,7 +19,7 @@ import pytest
 
 from automation import cli
 from automation.core import schema as S
-from tests.agenda_workspace import Agenda, approved, row
+from tests.support.workspace import Agenda, approved, row
 
 ROOT = Path(__file__).resolve().parent.parent
 WITA = ZoneInfo("Asia/Makassar")

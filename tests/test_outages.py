@@ -19,9 +19,10 @@ from automation.core import schema as S
 from automation.health import status_rows
 from automation.ledger import Ledger
 from automation.service import Service
-from fakes.google import FakeGoogle
-from fakes.telegram import FakeTelegram
-from tests.agenda_workspace import NOW, Agenda, approved, config_text, row
+from tests.fakes.google import FakeGoogle
+from tests.fakes.telegram import FakeTelegram
+from tests.support.config import config_toml
+from tests.support.workspace import NOW, Agenda, approved, row
 
 T = [NOW + timedelta(minutes=m) for m in range(0, 60)]
 
@@ -145,9 +146,8 @@ def test_the_outage_shows_in_status_program_and_reaches_the_admin_once(tmp_path,
     token = "123456:ABCdef"
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
     with FakeTelegram(token=token) as tg:
-        notify = (f'\n[notify]\n[notify.telegram]\napi_base = "{tg.base_url}"\n'
-                  '[notify.recipients]\nadmin = ["telegram:999"]\n')
-        agenda = Agenda(tmp_path, [waiting_for_kabid()], config=config_text() + notify)
+        notify = {"telegram": {"api_base": tg.base_url}, "recipients": {"admin": ["telegram:999"]}}
+        agenda = Agenda(tmp_path, [waiting_for_kabid()], config=config_toml(notify=notify))
         service = Service(agenda.cfg, heartbeat=True)
         service.tick(T[0])
         bring_back = take_share_away(agenda, "moved")
@@ -185,7 +185,7 @@ class DriveOffice(Agenda):
         self.fake = fake
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "credentials.json").write_text(json.dumps(fake.service_account_info()))
-        super().__init__(folder, [], config=config_text(media={"backend": "drive"}))
+        super().__init__(folder, [], config=config_toml(media={"backend": "drive"}))
         self.photo("seed/a.jpg")
         data = (self.folder / "media" / "seed" / "a.jpg").read_bytes()
         self.folder_id = fake.add_folder("Kegiatan Gubernur")

@@ -24,8 +24,8 @@ from automation.agenda.ooxml import NS
 from automation.agenda.xlsx_store import XlsxAgenda, read_grid
 from automation.core import schema as S
 from automation.ports import HistoryRow, RowWrite, StoreBusy
-from fakes.google import OWNER, SERVICE_ACCOUNT, ApiError, FakeGoogle
-from tests.agenda_workspace import Agenda, approved, row
+from tests.fakes.google import OWNER, SERVICE_ACCOUNT, ApiError, FakeGoogle
+from tests.support.workspace import Agenda, approved, row
 
 WHEN = datetime(2026, 11, 27, 14, 5)
 REKAP = [["Jenis Berita", "Diterima", "Tayang", "Terakhir"],

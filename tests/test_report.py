@@ -15,7 +15,8 @@ import pytest
 from automation.core import schema as S
 from automation.ports import HistoryRow
 from automation.report import merge_events
-from tests.agenda_workspace import WITA, Agenda, row
+from tests.support.config import config_toml
+from tests.support.workspace import WITA, Agenda, row
 
 ROOT = Path(__file__).resolve().parent.parent
 PENERIMAAN, KADIS, KABID = ("1. Penerimaan berita (Petugas)", "2. Paraf Kadis", "3. Paraf Kabid")
@@ -233,7 +234,7 @@ def test_a_bad_month_exits_2_saying_the_expected_form(office, month):
 
 
 def test_an_unreachable_agenda_exits_1(tmp_path):
-    (tmp_path / "config.toml").write_text('[agenda]\npath = "hilang.xlsx"\n')
+    (tmp_path / "config.toml").write_text(config_toml(None, agenda={"path": "hilang.xlsx"}))
     done = main("report", "--month", "2026-11", cwd=tmp_path)
     assert done.returncode == 1 and "recap could not be made" in done.stderr
     assert not (tmp_path / "reports").exists()
@@ -254,8 +255,8 @@ def test_an_event_in_both_the_ledger_and_riwayat_counts_once():
 
 def test_on_a_google_sheet_the_recap_goes_into_a_protected_rekap_worksheet(tmp_path, monkeypatch):
     from automation.report import make_report
-    from fakes.google import FakeGoogle
-    from tests.google_workspace import GoogleAgenda
+    from tests.fakes.google import FakeGoogle
+    from tests.support.google_workspace import GoogleAgenda
 
     with FakeGoogle() as fake:
         monkeypatch.setenv("AGENDA_GOOGLE_API_BASE", fake.base_url)

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from automation.core import schema as S
-from tests.agenda_workspace import Agenda, approved, config_text
+from tests.support.config import config_toml
+from tests.support.workspace import Agenda, approved
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,7 +75,7 @@ def test_sigterm_in_the_middle_of_a_cycle_loses_nothing_and_leaves_nothing_half_
 
 def test_a_cycle_that_cannot_run_never_ends_the_service(tmp_path):
     office = Agenda(tmp_path / "office", [approved("Jembatan")],
-                    config="poll_interval_seconds = 1\n" + config_text())
+                    config=config_toml(poll_interval_seconds=1))
     good = office.path.read_bytes()
     office.path.write_bytes(b"this is not a workbook")        # someone saved garbage
     runner = start_run(office.folder)

@@ -409,7 +409,7 @@ def test_a_cycle_withdrawing_a_post_keeps_its_record_in_the_state_folder(tmp_pat
     from datetime import timedelta
 
     from automation.core import schema as S
-    from tests.agenda_workspace import NOW, Agenda, approved
+    from tests.support.workspace import NOW, Agenda, approved
 
     title = "Peresmian Dermaga Tengkayu Baru"
     agenda = Agenda(tmp_path / "kantor", [approved(title, **{S.CAPTION: CAPTION}),

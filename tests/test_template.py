@@ -19,7 +19,7 @@ from automation.agenda.template import (
     LAST_ROW, LISTS_SHEET, TICK_FORMAT, main, write_template,
 )
 from automation.config import DEFAULT_NEWS_TYPES
-from automation.core import workflow as W
+from automation.core.workflow import Status
 from automation.core.schema import (
     DATE_HEADERS, DATETIME_FORMAT, ENTRY_ID, HISTORY_HEADERS, HISTORY_SHEET, Kind, Role,
     agenda_columns, tick_headers,
@@ -229,7 +229,7 @@ def test_status_colours(ws):
     at = letters(ws)["Status"]
     (rules,) = [cf.rules for cf in ws.conditional_formatting if str(cf.sqref) == f"{at}2:{at}{LAST_ROW}"]
     equal = {r.formula[0].strip('"') for r in rules if r.type == "cellIs"}
-    assert equal == {W.LIVE, W.ARCHIVED, W.INCOMPLETE, W.FAILED, W.REJECTED, W.WITHDRAWN}
+    assert equal == set(Status)
     (waiting,) = [r for r in rules if r.type == "expression"]
     assert waiting.formula == [f'LEFT(${at}2,9)="Menunggu "']
 

@@ -12,7 +12,8 @@ import pytest
 import requests
 
 from automation.core import schema as S
-from tests.agenda_workspace import NOW, Agenda, approved, config_text
+from tests.support.config import config_toml
+from tests.support.workspace import NOW, Agenda, approved
 from tests.test_cycle import Tags
 
 LATER = NOW + timedelta(minutes=5)
@@ -21,9 +22,11 @@ MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 2048
 
 def wp_config(base_url: str, username: str, categories=(("Siaran Pers", "Berita"),),
               **website) -> str:
-    return config_text({"backend": "wordpress", "url": base_url, "username": username,
-                        "password_env": "WP_TEST_PASSWORD", **website},
-                       media={"max_file_mb": 200}, categories=dict(categories))
+    website = {"backend": "wordpress", "url": base_url, "username": username,
+               "password_env": "WP_TEST_PASSWORD", **website}
+    if categories:
+        website["categories"] = dict(categories)
+    return config_toml(website=website, media={"max_file_mb": 200})
 
 
 class Rest:
@@ -261,7 +264,7 @@ class Scripts(Tags):
 
 
 def test_a_video_over_the_site_upload_limit_gets_a_note_naming_it(tmp_path, monkeypatch):
-    from wordpress_server import WordPressServer
+    from tests.support.wordpress_server import WordPressServer
 
     with WordPressServer(upload_limit_mb=1) as small:
         monkeypatch.setenv("WP_TEST_PASSWORD", small.app_password)

@@ -1,4 +1,4 @@
-"""The test WordPress itself (tests/wordpress_server.py) and the network guard."""
+"""The test WordPress itself (tests/support/wordpress_server.py) and the network guard."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 import requests
 from PIL import Image
 
-from network_guard import NetworkRefused
-from wordpress_server import WordPressServer
+from tests.support.network_guard import NetworkRefused
+from tests.support.wordpress_server import WordPressServer
 
 
 def jpeg(width: int = 40, height: int = 30, noise: bool = False) -> bytes:

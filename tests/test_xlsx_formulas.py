@@ -17,7 +17,7 @@ from automation.agenda.ooxml import Worksheet as _SheetXml, _Styles
 from automation.agenda.xlsx_store import XlsxAgenda
 from automation.core import schema as S
 from automation.ports import RowWrite
-from tests.agenda_workspace import Agenda, row
+from tests.support.workspace import Agenda, row
 
 SHEET = "xl/worksheets/sheet1.xml"          # the template's first worksheet: the agenda
 WHEN = datetime(2026, 11, 27, 14, 5)

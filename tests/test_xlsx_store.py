@@ -19,7 +19,7 @@ from automation.agenda.cells import column_index, column_letter
 from automation.agenda.xlsx_store import XlsxAgenda
 from automation.core import schema as S
 from automation.ports import HistoryRow, RowWrite
-from tests.agenda_workspace import NOW, Agenda, approved, row
+from tests.support.workspace import NOW, Agenda, approved, row
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from automation.agenda.template import (HEADER_FILL, HISTORY_WIDTHS, PROGRAM_CEL
                                         STATUS_COLOURS, WAITING_COLOURS)
 from automation.config import Config
 from automation.core import schema as S
-from automation.core import workflow as W
+from automation.core.workflow import Waiting
 from automation.google_api import SHEETS_API
 from automation.ports import AdapterError
 
@@ -277,7 +277,7 @@ def _agenda_layout(result: InitResult, sheet_id: int, cfg: Config,
         return
     status = _column_range(sheet_id, at[S.STATUS])
     rules = [("TEXT_EQ", s, colours) for s, colours in STATUS_COLOURS.items()]
-    rules.append(("TEXT_STARTS_WITH", W.waiting(""), WAITING_COLOURS))
+    rules.append(("TEXT_STARTS_WITH", Waiting.PREFIX, WAITING_COLOURS))
     for index, (kind, text, (fill, font)) in enumerate(rules):
         rq.append({"addConditionalFormatRule": {"index": index, "rule": {
             "ranges": [status], "booleanRule": {

@@ -25,11 +25,11 @@ from openpyxl.xml.constants import ARC_CORE
 from openpyxl.xml.functions import tostring
 
 from automation.config import DEFAULT_NEWS_TYPES
-from automation.core import workflow as W
 from automation.core.schema import (
     BY_HEADER, DATETIME_FORMAT, HISTORY_HEADERS, HISTORY_SHEET, STATUS, TITLE, Column, Kind,
     Role, agenda_columns,
 )
+from automation.core.workflow import Status, Waiting
 
 LISTS_SHEET = "Daftar"          # hidden helper sheet holding the Jenis Berita dropdown
 LAST_ROW = 5000                 # validations and status colours reach this row
@@ -45,12 +45,12 @@ PROGRAM_CELL_FILL = "EDEDED"
 
 # Status -> (fill, font colour); `Menunggu …` is matched by prefix below.
 STATUS_COLOURS = {
-    W.LIVE: ("C6EFCE", "006100"),
-    W.ARCHIVED: ("BDD7EE", "1F4E78"),
-    W.INCOMPLETE: ("F8CBAD", "833C0B"),
-    W.FAILED: ("FFC7CE", "9C0006"),
-    W.REJECTED: ("BFBFBF", "404040"),
-    W.WITHDRAWN: ("BFBFBF", "404040"),
+    Status.LIVE: ("C6EFCE", "006100"),
+    Status.ARCHIVED: ("BDD7EE", "1F4E78"),
+    Status.INCOMPLETE: ("F8CBAD", "833C0B"),
+    Status.FAILED: ("FFC7CE", "9C0006"),
+    Status.REJECTED: ("BFBFBF", "404040"),
+    Status.WITHDRAWN: ("BFBFBF", "404040"),
 }
 WAITING_COLOURS = ("FFEB9C", "9C5700")
 
@@ -155,7 +155,7 @@ def _status_colours(ws: Worksheet, letter: str) -> None:
     for status, (fill, font) in STATUS_COLOURS.items():
         ws.conditional_formatting.add(cells, CellIsRule(
             operator="equal", formula=[f'"{status}"'], fill=_solid(fill), font=Font(color=font)))
-    prefix = W.waiting("")          # "Menunggu ", followed by the approval column's header
+    prefix = Waiting.PREFIX         # "Menunggu ", followed by the approval column's header
     fill, font = WAITING_COLOURS
     ws.conditional_formatting.add(cells, FormulaRule(
         formula=[f'LEFT(${letter}2,{len(prefix)})="{prefix}"'], fill=_solid(fill),

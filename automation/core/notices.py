@@ -14,8 +14,7 @@ from automation.core import schema as S
 from automation.core.calendar import DAYS, format_datetime
 from automation.core.entry import Entry, Rules
 from automation.core.workflow import (
-    EV_FAILED, EV_LIVE, EV_REJECTED, EV_UPDATED, EV_WITHDRAWN, STEP_DATA, STEP_FILING, Decision,
-    Memory, awaited, overdue, waiting,
+    STEP_DATA, STEP_FILING, Decision, EventName, Memory, Waiting, awaited, overdue,
 )
 
 REMINDER = "pengingat:"
@@ -78,30 +77,30 @@ def for_row(entry: Entry, decision: Decision, now: datetime, rules: Rules, hours
 
     # A paraf is awaited: its official is told once per approval round, when the wait begins.
     if decision.action is None and step in rules.approval_columns \
-            and decision.status == waiting(step) and mem.waiting_since == now:
+            and decision.status == Waiting(step) and mem.waiting_since == now:
         notices.append(Notice(
             f"menunggu:{mem.waiting_step}", (role_of(step),), f"Menunggu {step}: {title}",
             f"Berita menunggu {step} Anda (standar {rules.step_minutes} menit).\n{head}{look}"))
 
     for event in decision.events:
         post = mem.post.url if mem.post else "-"
-        if event.name in (EV_LIVE, EV_UPDATED):
-            what = "tayang" if event.name == EV_LIVE else "diperbarui"
+        if event.name in (EventName.LIVE, EventName.UPDATED):
+            what = "tayang" if event.name == EventName.LIVE else "diperbarui"
             notices.append(Notice(
                 event.key, (PETUGAS, KASI), f"Berita {what}: {title}",
                 f"Berita {what} di website.\n{head}\nTautan: {post}\n"
                 f"Nomor Arsip: {mem.archive_number}\nLokasi Arsip: {mem.archive_location}\n"
                 "Kasi: mohon simpan naskah fisik di lokasi itu dan centang 'Arsip Fisik'."
                 + look))
-        elif event.name in (EV_REJECTED, EV_WITHDRAWN):
-            what = "ditolak" if event.name == EV_REJECTED else "ditarik dari website"
+        elif event.name in (EventName.REJECTED, EventName.WITHDRAWN):
+            what = "ditolak" if event.name == EventName.REJECTED else "ditarik dari website"
             note = entry.text(S.LEADER_NOTE)
             notices.append(Notice(
-                event.key, (PETUGAS,) + ((KASI,) if event.name == EV_WITHDRAWN else ()),
+                event.key, (PETUGAS,) + ((KASI,) if event.name == EventName.WITHDRAWN else ()),
                 f"Berita {what}: {title}",
                 f"Berita {what}.\n{head}" + (f"\nCatatan Pimpinan: {note}" if note else "")
                 + look))
-        elif event.name == EV_FAILED:
+        elif event.name == EventName.FAILED:
             notices.append(Notice(
                 event.key, (ADMIN,), f"Gagal tayang: {title}",
                 f"Berita sudah disetujui tetapi gagal ditayangkan.\n{head}\n"
@@ -116,6 +115,21 @@ def for_row(entry: Entry, decision: Decision, now: datetime, rules: Rules, hours
             f"Pengingat: berita menunggu {awaited(step)} sejak {since}, melewati standar "
             f"{rules.step_minutes} menit.\n{head}{look}"))
     return notices
+
+
+def recheck_at(memory: Memory, now: datetime, rules: Rules, notifying: bool) -> datetime | None:
+    """From when time alone may change what `decide` and `for_row` give for a row whose cells
+    and memory stay as they are: its wait passing the standard (the note changes), then the
+    reminder it is owed (sent in office hours). None: never."""
+    if memory.waiting_since is None:
+        return None
+    due = memory.waiting_since + timedelta(minutes=rules.step_minutes, seconds=1)
+    if now < due:
+        return due
+    if notifying and memory.reminded != memory.waiting_step \
+            and now - memory.waiting_since < REMIND_WITHIN:
+        return now                          # owed a reminder: look at it every cycle
+    return None
 
 
 def after_notices(memory: Memory, notices: list[Notice]) -> Memory:

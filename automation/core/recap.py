@@ -40,9 +40,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Mapping, Sequence
 
-from automation.core.workflow import (
-    EV_ARCHIVED, EV_COMPLETE, EV_LIVE, EV_RECEIVED, EV_REJECTED, EV_WITHDRAWN,
-)
+from automation.core.workflow import EventName
 
 RECEIVING = "Penerimaan berita (Petugas)"
 INPUT = "Input ke website (Operator)"
@@ -147,11 +145,11 @@ def make_recap(events: Iterable[RecapEvent], rows: Mapping[str, tuple[str, str]]
     steps = step_names(approval_columns)
     entries = []
     for entry_id, seen in times.items():
-        received, published = _first(seen, EV_RECEIVED), _first(seen, EV_LIVE)
+        received, published = _first(seen, EventName.RECEIVED), _first(seen, EventName.LIVE)
         counts = Counts(
             received=int(in_month(received)), published=int(in_month(published)),
-            rejected=int(any(in_month(t) for t in seen.get(EV_REJECTED, ()))),
-            withdrawn=int(any(in_month(t) for t in seen.get(EV_WITHDRAWN, ()))))
+            rejected=int(any(in_month(t) for t in seen.get(EventName.REJECTED, ()))),
+            withdrawn=int(any(in_month(t) for t in seen.get(EventName.WITHDRAWN, ()))))
         minutes = tuple((end - start).total_seconds() / 60 if in_month(end) else None
                         for start, end in _spans(seen, approval_columns))
         if counts or any(m is not None for m in minutes):
@@ -191,9 +189,9 @@ def _end(seen: Mapping[str, list[datetime]], start: datetime | None,
     # At the same time `Ditolak` wins over an approval, as it does in the workflow.
     later = [f for f in found if f[0] >= start]
     if later:
-        return min(later, key=lambda f: (f[0], f[1] != EV_REJECTED))
+        return min(later, key=lambda f: (f[0], f[1] != EventName.REJECTED))
     if found:       # done before the step began: 0 minutes, ending at its start
-        return start, max(found, key=lambda f: (f[0], f[1] == EV_REJECTED))[1]
+        return start, max(found, key=lambda f: (f[0], f[1] == EventName.REJECTED))[1]
     return None, ""
 
 
@@ -207,12 +205,12 @@ def _spans(seen: Mapping[str, list[datetime]],
         spans.append((start, end) if end is not None else (None, None))
         return end, by
 
-    end, by = step(_first(seen, EV_RECEIVED), (EV_COMPLETE,))
+    end, by = step(_first(seen, EventName.RECEIVED), (EventName.COMPLETE,))
     for n, column in enumerate(approval_columns):
         last = n == len(approval_columns) - 1
-        end, by = step(end, (column, EV_REJECTED) if last else (column,))
-    step(None if by == EV_REJECTED else end, (EV_LIVE,))
-    step(_first(seen, EV_LIVE), (EV_ARCHIVED,))
+        end, by = step(end, (column, EventName.REJECTED) if last else (column,))
+    step(None if by == EventName.REJECTED else end, (EventName.LIVE,))
+    step(_first(seen, EventName.LIVE), (EventName.ARCHIVED,))
     return spans
 
 

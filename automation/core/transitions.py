@@ -18,7 +18,7 @@ from automation.core import schema as S
 from automation.core.entry import Entry
 from automation.core.numbering import Numbering, archive_place
 from automation.core.workflow import (
-    WITHDRAWN, Action, Memory, Published, first_event_key, waiting_step,
+    Action, Memory, Published, Status, first_event_key, read_status, waiting_step,
 )
 
 
@@ -53,7 +53,7 @@ def recovered(entry: Entry, post: Published | None, history: Sequence[Any], now:
         return value.replace(tzinfo=tz) if isinstance(value, datetime) else None
 
     url = entry.text(S.WEBSITE_URL)
-    if post is None and entry.text(S.STATUS) == WITHDRAWN and url:
+    if post is None and entry.text(S.STATUS) == Status.WITHDRAWN and url:
         slug = url.rstrip("/").rsplit("/", 1)[-1]
         post = Published(slug=slug, post_id=slug, url=url, fingerprint="", live=False)
     memory = Memory(agenda_number=entry.agenda_number, first_seen=aware(entry.received))
@@ -67,7 +67,7 @@ def recovered(entry: Entry, post: Published | None, history: Sequence[Any], now:
     if history:
         # Events the sheet already shows are not written again.
         memory = replace(memory, events=frozenset(first_event_key(h.event) for h in history))
-    step = waiting_step(entry.text(S.STATUS), entry.ticked(S.PAPER_FILED), False)
+    step = waiting_step(read_status(entry.text(S.STATUS)), entry.ticked(S.PAPER_FILED), False)
     if step:
         since = max((aware(h.at) for h in history if isinstance(h.at, datetime)),
                     default=None) or memory.first_seen or now - timedelta(days=1)

@@ -10,48 +10,80 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any, Mapping
 
 from automation.core import schema as S
 from automation.core.calendar import format_datetime
 from automation.core.entry import Content, Entry, Rules, tick_notes
 
-# Statuses (SPEC section 3), exact strings.
-INCOMPLETE = "Belum Lengkap"
-REJECTED = "Ditolak"
-FAILED = "Gagal Tayang"
-LIVE = "Tayang"
-ARCHIVED = "Diarsipkan"
-WITHDRAWN = "Ditarik"
+
+class Status(StrEnum):
+    """The fixed statuses (SPEC section 3): each is its exact `Status` text."""
+
+    INCOMPLETE = "Belum Lengkap"
+    REJECTED = "Ditolak"
+    FAILED = "Gagal Tayang"
+    LIVE = "Tayang"
+    ARCHIVED = "Diarsipkan"
+    WITHDRAWN = "Ditarik"
 
 
-def waiting(header: str) -> str:
-    return f"Menunggu {header}"
+class Waiting(str):
+    """The status `Menunggu <approval column>`: complete, that column's paraf awaited. It is
+    its `Status` text (`Waiting("Paraf Kadis") == "Menunggu Paraf Kadis"`) and knows its column."""
+
+    __slots__ = ()
+    PREFIX = "Menunggu "
+
+    def __new__(cls, column: str) -> Waiting:
+        return super().__new__(cls, cls.PREFIX + column)
+
+    def __getnewargs__(self) -> tuple[str]:      # copies and pickles are made from the column
+        return (self.column,)
+
+    @property
+    def column(self) -> str:
+        return self[len(self.PREFIX):]
 
 
-# Riwayat events (SPEC section 2).
-EV_RECEIVED = "Diterima"
-EV_COMPLETE = "Lengkap"
-EV_REJECTED = "Ditolak"
-EV_LIVE = "Tayang"
-EV_UPDATED = "Diperbarui"
-EV_WITHDRAWN = "Ditarik"
-EV_ARCHIVED = "Diarsipkan"
-EV_FAILED = "Gagal Tayang"
-EV_REAPPROVE = "Paraf Diulang"
+def read_status(text: str) -> Status | Waiting | None:
+    """The status a `Status` cell shows; None when it shows none (empty, or other text)."""
+    if text.startswith(Waiting.PREFIX) and len(text) > len(Waiting.PREFIX):
+        return Waiting(text[len(Waiting.PREFIX):])
+    try:
+        return Status(text)
+    except ValueError:
+        return None
+
+
+class EventName(StrEnum):
+    """The `Riwayat` events (SPEC section 2), each its exact `Peristiwa` text; besides these,
+    ticking an approval column is an event named after the column (`Paraf Kadis`)."""
+
+    RECEIVED = "Diterima"
+    COMPLETE = "Lengkap"
+    REJECTED = "Ditolak"
+    LIVE = "Tayang"
+    UPDATED = "Diperbarui"
+    WITHDRAWN = "Ditarik"
+    ARCHIVED = "Diarsipkan"
+    FAILED = "Gagal Tayang"
+    REAPPROVE = "Paraf Diulang"
+
 
 CONTENT_CHANGED = "Naskah berubah setelah diparaf; mohon paraf ulang"
 
 
 # Occurrence of each event the first time it happens (see `decide`); the default is the
 # first approval round. Used to recognise events already in `Riwayat` after a lost ledger.
-_FIRST_OCCURRENCE = {EV_RECEIVED: "0", EV_COMPLETE: "0", EV_LIVE: "0", EV_ARCHIVED: "0",
-                     EV_REAPPROVE: "2", EV_UPDATED: "v2", EV_FAILED: "1.0"}
+_FIRST_OCCURRENCE = {EventName.RECEIVED: "0", EventName.COMPLETE: "0", EventName.LIVE: "0",
+                     EventName.ARCHIVED: "0", EventName.REAPPROVE: "2", EventName.UPDATED: "v2",
+                     EventName.FAILED: "1.0"}
 
 
 def first_event_key(name: str) -> str:
-    return f"{name}#{_FIRST_OCCURRENCE.get(name, '1')}"
+    return Event(name, _FIRST_OCCURRENCE.get(name, "1")).key
 
 
 class Action(Enum):
@@ -99,18 +131,19 @@ class Memory:
 
 @dataclass(frozen=True)
 class Event:
-    name: str
+    name: str                # an `EventName`, or the approval column ticked
     occurrence: str          # with `name`, identifies the event: never recorded twice
-    detail: str
+    detail: str = ""
 
     @property
     def key(self) -> str:
+        """`Paraf Kadis#2`: the event's key within its entry (`Memory.events`, the ledger)."""
         return f"{self.name}#{self.occurrence}"
 
 
 @dataclass(frozen=True)
 class Decision:
-    status: str
+    status: Status | Waiting
     memory: Memory                       # memory after this decision (before any action)
     cells: Mapping[str, Any]             # desired program cells (and Tanggal Terima when empty)
     clear_ticks: tuple[str, ...] = ()    # approval columns to set FALSE (rule 2)
@@ -134,20 +167,20 @@ class _Plan:
 
 # The steps a row can wait at, besides `Menunggu <approval column>`: what is awaited, for
 # `Catatan Sistem` and reminders.
-STEP_DATA = "Belum Lengkap"
+STEP_DATA = Status.INCOMPLETE.value
 STEP_FILING = S.PAPER_FILED
 AWAITED = {STEP_DATA: "data dilengkapi petugas", STEP_FILING: "naskah fisik diarsipkan Kasi"}
 
 
-def waiting_step(status: str, filed: bool, acting: bool) -> str:
+def waiting_step(status: Status | Waiting | None, filed: bool, acting: bool) -> str:
     """The step a row with this status waits at for a person ("" when it waits for nobody)."""
     if acting:
         return ""                        # the program itself is at work (SOP step 4)
-    if status == INCOMPLETE:
+    if status == Status.INCOMPLETE:
         return STEP_DATA
-    if status.startswith(waiting("")):
-        return status[len(waiting("")):]
-    if status == LIVE and not filed:
+    if isinstance(status, Waiting):
+        return status.column
+    if status == Status.LIVE and not filed:
         return STEP_FILING
     return ""
 
@@ -179,10 +212,10 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
     plan.notes.extend(tick_notes(entry))
 
     if mem.agenda_number:
-        plan.event(EV_RECEIVED, f"Dari {entry.text(S.SOURCE) or '-'}; petugas "
+        plan.event(EventName.RECEIVED, f"Dari {entry.text(S.SOURCE) or '-'}; petugas "
                    f"{entry.text(S.RECEIVER) or '-'}", 0)
     if content.complete:
-        plan.event(EV_COMPLETE, "Data dan berkas lengkap", 0)
+        plan.event(EventName.COMPLETE, "Data dan berkas lengkap", 0)
 
     # Rule 2: approval binds content. A tick binds the fingerprint it was first seen with;
     # a tick taken away is forgotten, so ticking again binds the content of that moment.
@@ -202,7 +235,7 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
         # time is no proof that anything changed.
         clear, ticked, approvals = clear + tuple(ticked), [], {}
         round_ += 1
-        plan.event(EV_REAPPROVE, "Isi berubah setelah diparaf; paraf dihapus"
+        plan.event(EventName.REAPPROVE, "Isi berubah setelah diparaf; paraf dihapus"
                    + _again(round_ - 1), round_)
         plan.notes.append(CONTENT_CHANGED + ".")
     for header in ticked:
@@ -213,30 +246,32 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
     post = mem.post
     approved = content.complete and len(ticked) == len(rules.approval_columns)
     missing = next((h for h in rules.approval_columns if h not in ticked), None)
-    unapproved = INCOMPLETE if not content.complete else waiting(missing or rules.approval_columns[-1])
+    unapproved = (Waiting(missing or rules.approval_columns[-1]) if content.complete
+                  else Status.INCOMPLETE)
     live = post is not None and post.live
     action: Action | None = None
 
     if entry.ticked(S.REJECTED):
         if post is None:
-            status = REJECTED
-            plan.event(EV_REJECTED, "Ditolak pimpinan" + _leader_note(entry), round_)
+            status = Status.REJECTED
+            plan.event(EventName.REJECTED, "Ditolak pimpinan" + _leader_note(entry), round_)
         elif live:
-            action, status = Action.WITHDRAW, LIVE
+            action, status = Action.WITHDRAW, Status.LIVE
         else:
-            status = WITHDRAWN
-            plan.event(EV_WITHDRAWN, "Berita ditarik dari website (menjadi draf)"
+            status = Status.WITHDRAWN
+            plan.event(EventName.WITHDRAWN, "Berita ditarik dari website (menjadi draf)"
                        + _leader_note(entry) + _again(mem.withdrawals - 1, "penarikan"),
                        mem.withdrawals)
     elif post is None or not live or content.fingerprint != post.fingerprint:
         if approved and hold:
-            status = entry.text(S.STATUS) or unapproved
+            status = read_status(entry.text(S.STATUS)) or unapproved
             plan.notes.append(hold)
         elif approved:
             action = Action.UPDATE if live else Action.PUBLISH
             # Until the action has run the sheet keeps what it shows (the shell writes the
             # status that `decide` gives after the action).
-            status = FAILED if publish_error else (entry.text(S.STATUS) or unapproved)
+            status = Status.FAILED if publish_error else (
+                read_status(entry.text(S.STATUS)) or unapproved)
         else:
             status = unapproved
             if post is not None and not live:
@@ -246,23 +281,23 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
                 plan.notes.append(f"Perubahan belum tayang; versi sebelumnya tetap di {post.url} "
                                   "sampai semua paraf diberikan lagi.")
     else:
-        status = LIVE
+        status = Status.LIVE
         if not approved:
             plan.notes.append("Paraf dicabut setelah tayang; berita tetap tayang. Untuk menarik "
                               "berita dari website, centang 'Ditolak'.")
 
     if live:
-        plan.event(EV_LIVE, f"Tayang di {post.url}; Nomor Arsip {mem.archive_number}", 0)
+        plan.event(EventName.LIVE, f"Tayang di {post.url}; Nomor Arsip {mem.archive_number}", 0)
         if mem.withdrawals:
-            plan.event(EV_LIVE, f"Tayang lagi di {post.url}" + _again(mem.withdrawals, "kembali"),
-                       f"kembali{mem.withdrawals}")
+            plan.event(EventName.LIVE, f"Tayang lagi di {post.url}"
+                       + _again(mem.withdrawals, "kembali"), f"kembali{mem.withdrawals}")
         if mem.version > 1:
-            plan.event(EV_UPDATED, f"Isi berita diperbarui di {post.url}"
+            plan.event(EventName.UPDATED, f"Isi berita diperbarui di {post.url}"
                        + _again(mem.version - 1, "perubahan"), f"v{mem.version}")
         if entry.ticked(S.PAPER_FILED) and action is None:
-            status = ARCHIVED
+            status = Status.ARCHIVED
             archived_at = archived_at or now
-            plan.event(EV_ARCHIVED, f"Naskah disimpan di {mem.archive_location}", 0)
+            plan.event(EventName.ARCHIVED, f"Naskah disimpan di {mem.archive_location}", 0)
     elif entry.ticked(S.PAPER_FILED) and post is None and not entry.ticked(S.REJECTED):
         plan.notes.append("'Arsip Fisik' dicentang sebelum berita tayang; dicatat setelah tayang.")
 
@@ -270,7 +305,7 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
         publish_error = ""                      # nothing left to retry: the error is history
     if publish_error:
         plan.notes.append(publish_error)
-        plan.event(EV_FAILED, publish_error, f"{round_}.{mem.version}")
+        plan.event(EventName.FAILED, publish_error, f"{round_}.{mem.version}")
     plan.notes.extend(content.problems)
 
     # The SOP's 7-minute standard: how long the row has waited at its step. A new round of
@@ -329,7 +364,7 @@ def _leader_note(entry: Entry) -> str:
     return f": {note}" if note else ""
 
 
-def _cells(entry: Entry, mem: Memory, status: str, note: str) -> dict[str, Any]:
+def _cells(entry: Entry, mem: Memory, status: Status | Waiting, note: str) -> dict[str, Any]:
     cells: dict[str, Any] = {
         S.AGENDA_NUMBER: mem.agenda_number,
         S.STATUS: status,

@@ -11,7 +11,7 @@ Fonnte answers HTTP 200 whether or not it took the message; the JSON says which:
 in the reply. A disconnected device (connected=False) still queues messages: Fonnte sends
 them once the phone is back; only /device tells.
 
-Faults for the next N requests (see fakes.telegram.LoopbackService): `refuse(reason)` (200 with
+Faults for the next N requests (see telegram.LoopbackService): `refuse(reason)` (200 with
 status false), `fail(status)` (an HTML error page, as a proxy in front answers), `slow(seconds)`,
 `drop()`.
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fakes.telegram import LoopbackService, Request
+from .telegram import LoopbackService, Request
 
 
 @dataclass

@@ -324,7 +324,7 @@ class WordPressServer:
                          "AUTH_SALT", "SECURE_AUTH_SALT", "LOGGED_IN_SALT", "NONCE_SALT")
         )
         (self.wp_root / "wp-config.php").write_text(f"""<?php
-// Written by tests/wordpress_server.py for one test server.
+// Written by tests/support/wordpress_server.py for one test server.
 define('DB_NAME', '{DATABASE}');
 define('DB_USER', '{self._db_user}');
 define('DB_PASSWORD', '');

@@ -1,4 +1,4 @@
-"""Running the real program for the kill-at-every-step tests, through tests/killer.py."""
+"""Running the real program for the kill-at-every-step tests, through tests/support/killer.py."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-KILLER = ROOT / "tests" / "killer.py"
+ROOT = Path(__file__).resolve().parents[2]
+KILLER = Path(__file__).resolve().with_name("killer.py")   # run as a script
 
 
 class Runs:

@@ -1,4 +1,4 @@
-"""The workspace of agenda_workspace.Agenda with its agenda in a Google spreadsheet.
+"""The workspace of tests.support.workspace.Agenda with its agenda in a Google spreadsheet.
 
 Same public API as `Agenda`, so that the behaviour tests run on both stores. The spreadsheet
 lives in a FakeGoogle (the loopback stand-in of Sheets and Drive) and is prepared with
@@ -10,27 +10,28 @@ ticks as TRUE/FALSE (USER_ENTERED), text RAW (so '=...' stays text), date-times 
 from __future__ import annotations
 
 import json
+import tomllib
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-
 
 from automation import config as config_module
 from automation.agenda.cells import column_letter, from_serial, to_serial
 from automation.agenda.google_init import init_google
 from automation.core import schema as S
-from fakes.google import FakeGoogle
-from tests.agenda_workspace import CONFIG, OfficeWorkspace
+from tests.fakes.google import FakeGoogle
+from tests.support.config import config_toml
+from tests.support.workspace import CONFIG, OfficeWorkspace
 
 
 def google_config(config: str, spreadsheet_id: str, require_protection: bool = False) -> str:
-    """`config` (from config_text) with its agenda in the spreadsheet instead of the .xlsx."""
-    agenda = (f'backend = "google"\nspreadsheet_id = "{spreadsheet_id}"\n'
-              'credentials_file = "credentials.json"')
-    lines = [agenda if line.startswith("path = ") else line for line in config.splitlines()]
-    assert agenda in lines, "config without [agenda] path"
-    lines += ["[approval]", f"require_protection = {str(require_protection).lower()}"]
-    return "\n".join(lines) + "\n"
+    """`config` (config_toml text) with its agenda in the spreadsheet instead of the .xlsx."""
+    tables = tomllib.loads(config)
+    assert "path" in tables.get("agenda", {}), "config without [agenda] path"
+    return config_toml(tables, agenda={"path": None, "backend": "google",
+                                       "spreadsheet_id": spreadsheet_id,
+                                       "credentials_file": "credentials.json"},
+                       approval={"require_protection": require_protection})
 
 
 class SpreadsheetSnapshot:

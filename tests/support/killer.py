@@ -2,8 +2,8 @@
 
 Usage (from the repository root, or with it on PYTHONPATH):
 
-    python tests/killer.py STEP N -- ARGS...
-    python tests/killer.py --trace FILE -- ARGS...
+    python tests/support/killer.py STEP N -- ARGS...
+    python tests/support/killer.py --trace FILE -- ARGS...
 
 STEP is `before:DOTTED` or `after:DOTTED`, DOTTED a function by dotted path, e.g.
 `automation.ledger.Ledger.begin` or `os.replace`. The runner wraps that function, then calls
@@ -31,7 +31,10 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+HERE = Path(__file__).resolve().parent
+# Run as a script, this folder is first on sys.path: its modules (config, core, ...) must shadow
+# nothing, and the program is imported from the repository root.
+sys.path[:] = [str(HERE.parents[1])] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 # Every step that writes something outside the process: the ledger, the website, the sheet.
 WATCHED = (

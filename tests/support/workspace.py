@@ -1,11 +1,12 @@
 """A real workspace for behaviour tests: config, .xlsx agenda, photos, ledger, static site.
 
+Its config.toml is `CONFIG` unless a test gives its own (tests.support.config.config_toml).
+
 Rows are read and edited by header text, as a person would find them, never by position.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 from contextlib import closing
 from datetime import datetime
@@ -22,30 +23,12 @@ from automation.core import schema as S
 from automation.cycle import Cycle, CycleReport
 from automation.dry_run import dry_workspace
 from automation.workspace import open_workspace
+from tests.support.config import config_toml
 
 WITA = ZoneInfo("Asia/Makassar")
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=WITA)
 
-def config_text(website: dict[str, Any] | None = None, media: dict[str, Any] | None = None,
-                categories: dict[str, str] | None = None) -> str:
-    """A workspace's config.toml: the defaults of the tests, with the given keys on top."""
-    tables = {
-        "agenda": {"path": "buku_agenda.xlsx"},
-        "media": {"base_dir": "media", "max_file_mb": 2, **(media or {})},
-        "website": {"output_dir": "site", "url": "https://diskominfo.example.go.id/berita",
-                    **(website or {})},
-    }
-    lines = ['timezone = "Asia/Makassar"', 'state_dir = "state"']
-    for table, keys in tables.items():
-        lines.append(f"[{table}]")
-        lines += [f"{k} = {json.dumps(v)}" for k, v in keys.items()]
-    if categories:
-        lines.append("[website.categories]")
-        lines += [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in categories.items()]
-    return "\n".join(lines) + "\n"
-
-
-CONFIG = config_text()
+CONFIG = config_toml()                 # the workspace of every behaviour test
 
 
 def row(title: str = "Gubernur Resmikan Jembatan", **cells: Any) -> dict[str, Any]:
