@@ -213,7 +213,8 @@ def _print_report(report: CycleReport, dry_run: bool) -> None:
     prefix = "[dry run] " if dry_run else ""
     for row in report.changed:
         print(prefix + row.line())
-    print(f"{prefix}{report.rows} rows read, {len(report.changed)} changed.")
+    print(f"{prefix}{report.rows} rows read, {report.planned} looked at (the others unchanged), "
+          f"{len(report.changed)} changed.")
     if report.write_error:
         print(f"Write-back postponed to the next cycle: {report.write_error}")
     if report.missed_writes:

@@ -10,7 +10,7 @@ without doing anything twice. A dry run is the same cycle on read-only adapters
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -55,6 +55,7 @@ class CycleReport:
     missed_writes: tuple[str, ...] = ()
     write_error: str = ""
     interrupted: bool = False           # stopped (signal) before every row was handled
+    planned: int = 0                    # rows looked at (the others are settled: unchanged)
     deferred: int = 0                   # new approved rows published next cycle, ID saved first
     outages: tuple[str, ...] = ()       # sources that could not be read (SPEC rule 8)
     postponed: int = 0                  # rows left as they were because of those outages
@@ -72,7 +73,7 @@ class Cycle:
         ctx.hold = approval_hold(ctx)
         rows = self._plan(agenda)
         writing.save_new_ids(ctx, rows)
-        report = CycleReport(rows=len(agenda.entries))
+        report = CycleReport(rows=len(agenda.entries), planned=len(rows))
         writes = []
         with ctx.ws.publisher.batch():
             for planned in rows:
@@ -104,7 +105,9 @@ class Cycle:
         planner, rows = Planner(self.ctx, agenda), []
         for entry in agenda.entries:
             try:
-                rows.append(planner.plan(entry))
+                planned = planner.plan(entry)
+                if planned is not None:
+                    rows.append(planned)
             except AdapterError as err:
                 # SPEC rule 8: media or a document out of reach for now. The row is left
                 # exactly as it is (an outage is no reason to call the content changed or
@@ -126,6 +129,12 @@ class Cycle:
             memory.remember(ctx, entry, after, decision)
         ctx.after_decision(entry, decision)
         write = writing.row_write(ctx, planned, decision, acted)
+        if decision.action is None:
+            # Nothing left to do for the row once its cells are written: until it shows
+            # something else, its files change or time changes it, it needs no look.
+            shown = replace(entry, cells={**entry.cells, **writing.as_read_back(write.cells)})
+            ctx.tally.settled.append((entry.entry_id, ctx.settled_digest(shown),
+                                      ctx.deadline(decision.memory), bool(write.cells)))
         if write.cells or action or decision.events:
             before, post = entry.text(S.STATUS), decision.memory.post
             report.changed.append(memory_summary(planned, decision, before, post))

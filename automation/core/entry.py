@@ -8,6 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, Mapping, Sequence
 
 from automation.core import schema as S
@@ -123,6 +124,15 @@ class Entry:
 
     def text(self, header: str) -> str:
         return cell_text(self.cells.get(header))
+
+    @cached_property
+    def digest(self) -> str:
+        """Everything the program reads of the row, as one short text: an unchanged digest
+        is an unchanged row (the cells are in the sheet's column order, so a moved column
+        changes it too, which only costs one more look)."""
+        shown = (self.entry_id, tuple(self.cells.values()), self.notes, self.copied_from,
+                 tuple(sorted(self.formulas)))
+        return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
 
     @property
     def title(self) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from functools import cached_property
 from typing import Callable
 
 from automation.core.entry import Entry, Rules
+from automation.core.notices import recheck_at
 from automation.core.workflow import Decision, Memory
 from automation.ledger import Ledger
 from automation.notify.outbox import sheet_link
@@ -24,6 +27,9 @@ class Tally:
     clearing: dict[str, Memory] = field(default_factory=dict)  # tick clears awaiting the write
     deadline: datetime | None = None     # when the next wait outlasts the standard
     recovered: bool = False              # a lost ledger was rebuilt: Riwayat must be looked at
+    # (entry ID, digest once written, recheck_at, whether it has cells to write) of the rows
+    # with nothing left to do: settled once their cells are in the sheet
+    settled: list[tuple[str, str, datetime | None, bool]] = field(default_factory=list)
 
     def wait(self, due: datetime) -> None:
         self.deadline = min(self.deadline or due, due)
@@ -58,13 +64,26 @@ class Context:
     def after_decision(self, entry: Entry, decision: Decision) -> None:
         """Count what a row's final decision leaves for later."""
         memory = decision.memory
-        if memory.waiting_since and memory.waiting_since + self.standard > self.now:
-            self.tally.wait(memory.waiting_since + self.standard + timedelta(seconds=1))
+        self.deadline(memory)
         if memory.clearing:
             self.tally.clearing[entry.entry_id] = memory
         if memory.publish_error:
             self.tally.failures += 1
 
-    @property
-    def standard(self) -> timedelta:
-        return timedelta(minutes=self.rules.step_minutes)
+    def deadline(self, memory: Memory) -> datetime | None:
+        """When the row's wait passes the standard (its note changes then: the cycle must
+        not stay idle), counted in the tally; and from when time alone may change the row."""
+        due = recheck_at(memory, self.now, self.rules, notifying=False)
+        if due is not None:
+            self.tally.wait(due)
+        return recheck_at(memory, self.now, self.rules, self.notifying)
+
+    def settled_digest(self, entry: Entry) -> str:
+        """What a settled row must show to stay settled: its cells, and what else its
+        decision depends on (the rules, the rule-7 hold, whether anyone is told)."""
+        return hashlib.blake2b(f"{entry.digest}|{self._basis}".encode(),
+                               digest_size=16).hexdigest()
+
+    @cached_property
+    def _basis(self) -> str:
+        return repr((self.rules, self.hold, self.notifying))

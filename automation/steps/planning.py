@@ -44,6 +44,7 @@ class Planned:
     resolved: Resolved | None           # None when the content came from the cache (no action)
     decision: Decision
     before: Memory                      # the memory as the ledger had it
+    saved: bool                         # the first decision changed the memory
 
 
 class Planner:
@@ -52,11 +53,17 @@ class Planner:
         self.memories = M.Memories(ctx, agenda.memories, agenda.archive_floor)
         self.in_sheet = {e.entry_id for e in agenda.entries if e.entry_id}
         self.content_cache = ctx.ledger.content_cache()
+        self.settled = ctx.ledger.settled()
 
-    def plan(self, entry: Entry) -> Planned:
-        """Raises `AdapterError` when the row's media cannot be read now (SPEC rule 8):
+    def plan(self, entry: Entry) -> Planned | None:
+        """None for a settled row: it shows what it showed when its decision last asked for
+        nothing, its files are unchanged, and time alone has not changed it since.
+
+        Raises `AdapterError` when the row's media cannot be read now (SPEC rule 8):
         nothing of the row has been saved then but its number."""
         ctx = self.ctx
+        if self._settled(entry):
+            return None
         match = {h: entry.text(h) for h in (S.ENTRY_ID, S.TITLE, S.SOURCE, S.RECEIVER)}
         id_in_sheet = bool(entry.entry_id)
         if not id_in_sheet:
@@ -73,8 +80,23 @@ class Planner:
             # About to publish: the post needs the files and the body, freshly read.
             resolved = self.resolve(entry)
             decision = decide(entry, memory, resolved.content, ctx.now, ctx.rules, ctx.hold)
-        M.remember(ctx, entry, remembered, decision)
-        return Planned(entry, match, id_in_sheet, resolved, decision, remembered)
+        saved = M.remember(ctx, entry, remembered, decision)
+        return Planned(entry, match, id_in_sheet, resolved, decision, remembered, saved)
+
+    def _settled(self, entry: Entry) -> bool:
+        mark = self.settled.get(entry.entry_id) if entry.entry_id else None
+        if mark is None or mark.digest != self.ctx.settled_digest(entry):
+            return False
+        if mark.recheck_at is not None and self.ctx.now >= mark.recheck_at:
+            return False
+        cached = self.content_cache.get(entry.entry_id)
+        if cached is None or not self.ctx.ws.media.unchanged(cached.stamp):
+            return False
+        memory = self.agenda.memories.get(entry.entry_id)
+        if memory is None:
+            return False
+        self.ctx.deadline(memory)
+        return True
 
     def _new_id(self, match: dict[str, str]) -> str:
         """A new row's ID; the same one again if an earlier write of it did not land."""

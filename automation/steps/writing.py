@@ -58,6 +58,11 @@ def row_write(ctx: Context, planned: Planned, decision: Decision, acted: bool) -
     return RowWrite(entry.entry_id, entry.row, cells, planned.match)
 
 
+def as_read_back(cells: dict[str, Any]) -> dict[str, Any]:
+    """Written cells as the next read gives them back (an emptied cell reads as None)."""
+    return {h: None if v == "" else v for h, v in cells.items()}
+
+
 def sheet_value(value: Any, ctx: Context) -> Any:
     """Times go to the sheet as its own date-times, in the office time zone."""
     if isinstance(value, datetime) and value.tzinfo is not None:
@@ -84,6 +89,9 @@ def write_back(ctx: Context, writes: list[RowWrite], interrupted: bool
         return (), str(err)
     ledger.mark_written(keys)
     ledger.confirm_ids(result.written)
+    landed = set(result.written)
+    ledger.settle([(eid, digest, recheck) for eid, digest, recheck, writes in tally.settled
+                   if not writes or eid in landed])
     for entry_id in set(result.written) & tally.clearing.keys():
         ledger.remember(entry_id, transitions.ticks_cleared(tally.clearing[entry_id]), (), ctx.now)
     if result.missed:
