@@ -8,7 +8,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from functools import cached_property
 from typing import Any, Mapping, Sequence
 
 from automation.core import schema as S
@@ -125,13 +124,13 @@ class Entry:
     def text(self, header: str) -> str:
         return cell_text(self.cells.get(header))
 
-    @cached_property
-    def digest(self) -> str:
-        """Everything the program reads of the row, as one short text: an unchanged digest
-        is an unchanged row (the cells are in the sheet's column order, so a moved column
-        changes it too, which only costs one more look)."""
+    def digest(self, basis: str = "") -> str:
+        """Everything the program reads of the row (and `basis`: what else its decision
+        depends on), as one short text: an unchanged digest is an unchanged row. The cells
+        are in the sheet's column order, so a moved column changes it too, which only costs
+        one more look."""
         shown = (self.entry_id, tuple(self.cells.values()), self.notes, self.copied_from,
-                 tuple(sorted(self.formulas)))
+                 tuple(sorted(self.formulas)), basis)
         return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
 
     @property

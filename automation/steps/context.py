@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -81,8 +80,7 @@ class Context:
     def settled_digest(self, entry: Entry) -> str:
         """What a settled row must show to stay settled: its cells, and what else its
         decision depends on (the rules, the rule-7 hold, whether anyone is told)."""
-        return hashlib.blake2b(f"{entry.digest}|{self._basis}".encode(),
-                               digest_size=16).hexdigest()
+        return entry.digest(self._basis)
 
     @cached_property
     def _basis(self) -> str:

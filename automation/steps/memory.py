@@ -19,12 +19,12 @@ log = logging.getLogger(__name__)
 class Memories:
     """Finds each row's memory; `Riwayat` is read at most once, and only to recover."""
 
-    def __init__(self, ctx: Context, known: dict[str, Memory], archive_floor: dict[int, int]):
-        self.ctx, self.known, self.archive_floor = ctx, known, archive_floor
+    def __init__(self, ctx: Context, archive_floor: dict[int, int]):
+        self.ctx, self.archive_floor = ctx, archive_floor
         self._history: list[HistoryRow] | None = None
 
     def of(self, entry: Entry) -> Memory:
-        memory = self.known.get(entry.entry_id)
+        memory = self.ctx.ledger.memory(entry.entry_id) if entry.entry_id else None
         if memory is not None:
             return memory
         if not transitions.known_before(entry):

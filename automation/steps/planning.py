@@ -50,7 +50,7 @@ class Planned:
 class Planner:
     def __init__(self, ctx: Context, agenda: Agenda):
         self.ctx, self.agenda = ctx, agenda
-        self.memories = M.Memories(ctx, agenda.memories, agenda.archive_floor)
+        self.memories = M.Memories(ctx, agenda.archive_floor)
         self.in_sheet = {e.entry_id for e in agenda.entries if e.entry_id}
         self.content_cache = ctx.ledger.content_cache()
         self.settled = ctx.ledger.settled()
@@ -92,10 +92,8 @@ class Planner:
         cached = self.content_cache.get(entry.entry_id)
         if cached is None or not self.ctx.ws.media.unchanged(cached.stamp):
             return False
-        memory = self.agenda.memories.get(entry.entry_id)
-        if memory is None:
-            return False
-        self.ctx.deadline(memory)
+        if mark.recheck_at is not None:
+            self.ctx.tally.wait(mark.recheck_at)       # the standard it will pass
         return True
 
     def _new_id(self, match: dict[str, str]) -> str:

@@ -10,7 +10,6 @@ from automation.core import notices
 from automation.core import schema as S
 from automation.core.entry import Entry, locate_headers, read_rows, separate_copies
 from automation.core.numbering import read_number
-from automation.core.workflow import Memory
 from automation.notify.outbox import queue
 from automation.steps.context import Context
 
@@ -20,7 +19,6 @@ log = logging.getLogger(__name__)
 @dataclass
 class Agenda:
     entries: list[Entry]
-    memories: dict[str, Memory]
     # The highest running number per year already in the sheet: numbering continues above it.
     agenda_floor: dict[int, int]
     archive_floor: dict[int, int]
@@ -29,12 +27,22 @@ class Agenda:
 def read_agenda(ctx: Context) -> Agenda:
     sheet = ctx.ws.store.read()
     layout = locate_headers(sheet.header, ctx.rules)
-    memories = ctx.ledger.memories()
     entries = separate_copies(read_rows(sheet.rows, layout, ctx.rules, formulas=sheet.formulas),
-                              {k: m.agenda_number for k, m in memories.items()})
+                              _AgendaNumbers(ctx))
     numbering = ctx.rules.numbering
-    return Agenda(entries, memories, _floors(entries, S.AGENDA_NUMBER, numbering.agenda_pattern()),
+    return Agenda(entries, _floors(entries, S.AGENDA_NUMBER, numbering.agenda_pattern()),
                   _floors(entries, S.ARCHIVE_NUMBER, numbering.archive_pattern()))
+
+
+class _AgendaNumbers:
+    """The remembered `No. Agenda` of an ID, asked only for IDs two rows share."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def get(self, entry_id: str, default: str = "") -> str:
+        memory = self.ctx.ledger.memory(entry_id)
+        return memory.agenda_number if memory else default
 
 
 def _floors(entries: list[Entry], header: str, pattern: re.Pattern[str]) -> dict[int, int]:
