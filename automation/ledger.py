@@ -21,13 +21,13 @@ import logging
 import os
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import (Any, Callable, ClassVar, Generic, Iterator, NamedTuple, Sequence, TypeVar,
                     overload)
 
-from automation.core.workflow import Event, Memory, Published
+from automation.core.workflow import Event, Memory, memory_from_json, memory_to_json
 from automation.ports import AdapterError, HistoryRow
 
 log = logging.getLogger(__name__)
@@ -303,30 +303,9 @@ class CachedContent(NamedTuple):
     fingerprint: str
 
 
-_TIMES = ("first_seen", "first_published_at", "published_at", "archived_at", "waiting_since")
-
-
 def _utc(at: datetime) -> str:
     """Notice times are compared as text: one offset for all of them."""
     return at.astimezone(timezone.utc).isoformat()
-
-
-def _dump(memory: Memory) -> str:
-    data = asdict(memory)
-    for key in _TIMES:
-        data[key] = data[key].isoformat() if data[key] else None
-    data["events"] = sorted(memory.events)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def _load(text: str) -> Memory:
-    data = json.loads(text)
-    for key in _TIMES:
-        data[key] = datetime.fromisoformat(data[key]) if data.get(key) else None
-    data["post"] = Published(**data["post"]) if data["post"] else None
-    data["events"] = frozenset(data["events"])
-    data["clearing"] = tuple(data.get("clearing", ()))
-    return Memory(**data)
 
 
 class Ledger:
@@ -436,20 +415,20 @@ class Ledger:
 
     # -- entries ------------------------------------------------------------------------------
     def memories(self) -> dict[str, Memory]:
-        return {eid: _load(text) for eid, text in self.db.execute("SELECT entry_id, memory FROM entries")}
+        return {eid: memory_from_json(text) for eid, text in self.db.execute("SELECT entry_id, memory FROM entries")}
 
     def memory(self, entry_id: str) -> Memory | None:
         """One entry's memory: a cycle loads only those of the rows it looks at."""
         row = self.db.execute("SELECT memory FROM entries WHERE entry_id = ?",
                               (entry_id,)).fetchone()
-        return _load(row[0]) if row else None
+        return memory_from_json(row[0]) if row else None
 
     def remember(self, entry_id: str, memory: Memory, events: Sequence[Event], at: datetime) -> None:
         """Save the memory and queue its new events for `Riwayat`, together."""
         with self.transaction():
             self.db.execute("INSERT INTO entries (entry_id, memory) VALUES (?, ?) "
                             "ON CONFLICT(entry_id) DO UPDATE SET memory = excluded.memory",
-                            (entry_id, _dump(memory)))
+                            (entry_id, memory_to_json(memory)))
             # A memory that changes unsettles its row: the next cycle looks at it again.
             self.db.execute("DELETE FROM settled WHERE entry_id = ?", (entry_id,))
             for event in events:

@@ -8,7 +8,8 @@ interrupted anywhere is repaired by the next one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import json
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any, Mapping
@@ -127,6 +128,29 @@ class Memory:
     waiting_step: str = ""               # the SOP step the row waits at (see `waiting_step`)
     waiting_since: datetime | None = None
     reminded: str = ""                   # the `waiting_step` whose reminder is queued
+
+
+_TIMES = ("first_seen", "first_published_at", "published_at", "archived_at", "waiting_since")
+
+
+def memory_to_json(memory: Memory) -> str:
+    """A memory as the ledger keeps it (times as ISO text, the events sorted)."""
+    data = asdict(memory)
+    for key in _TIMES:
+        data[key] = data[key].isoformat() if data[key] else None
+    data["events"] = sorted(memory.events)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def memory_from_json(text: str) -> Memory:
+    """The memory `memory_to_json` wrote, also by an older release (missing fields default)."""
+    data = json.loads(text)
+    for key in _TIMES:
+        data[key] = datetime.fromisoformat(data[key]) if data.get(key) else None
+    data["post"] = Published(**data["post"]) if data.get("post") else None
+    data["events"] = frozenset(data.get("events", ()))
+    data["clearing"] = tuple(data.get("clearing", ()))
+    return Memory(**data)
 
 
 @dataclass(frozen=True)
