@@ -415,13 +415,14 @@ class Ledger:
 
     # -- entries ------------------------------------------------------------------------------
     def memories(self) -> dict[str, Memory]:
-        return {eid: memory_from_json(text) for eid, text in self.db.execute("SELECT entry_id, memory FROM entries")}
+        return {eid: memory_from_json(text, eid)
+                for eid, text in self.db.execute("SELECT entry_id, memory FROM entries")}
 
     def memory(self, entry_id: str) -> Memory | None:
         """One entry's memory: a cycle loads only those of the rows it looks at."""
         row = self.db.execute("SELECT memory FROM entries WHERE entry_id = ?",
                               (entry_id,)).fetchone()
-        return memory_from_json(row[0]) if row else None
+        return memory_from_json(row[0], entry_id) if row else None
 
     def remember(self, entry_id: str, memory: Memory, events: Sequence[Event], at: datetime) -> None:
         """Save the memory and queue its new events for `Riwayat`, together."""

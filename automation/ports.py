@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ContextManager, Literal, Protocol, Sequence
 
+from automation.core.workflow import PostRef  # the one reference to a post, owned by the core
+
 
 class AdapterError(Exception):
     """An outside system failed; `note` is the Indonesian text for `Catatan Sistem`."""
@@ -87,16 +89,6 @@ class Post:
     published_at: datetime              # aware, in the office time zone
     agenda_number: str
     fingerprint: str                    # content fingerprint of the approved version
-
-
-@dataclass(frozen=True)
-class PostRef:
-    entry_id: str
-    slug: str
-    url: str
-    post_id: str
-    fingerprint: str                    # content fingerprint the post carries now
-    live: bool                          # False once withdrawn
 
 
 class Publisher(Protocol):

@@ -11,11 +11,11 @@ import pytest
 from automation.core import schema as S
 from automation.core import transitions as T
 from automation.core.numbering import Numbering
-from automation.core.workflow import Action, Memory, Published
+from automation.core.workflow import Action, Memory, PostRef
 from automation.ports import HistoryRow
 from tests.support.core import NOW, WITA, complete_cells, make_entry
 
-POST = Published(slug="rapat-abc", post_id="101", url="https://x.go.id/rapat-abc/",
+POST = PostRef(entry_id="ABC", slug="rapat-abc", post_id="101", url="https://x.go.id/rapat-abc/",
                  fingerprint="f1", live=True)
 
 
@@ -56,8 +56,8 @@ def test_a_withdrawn_post_the_site_forgot_is_known_from_the_sheet():
                                          S.WEBSITE_URL: "https://x.go.id/berita/rapat-abc/"}),
                        ditolak=True)
     memory = T.recovered(entry, None, [], NOW, WITA)
-    assert memory.post == Published("rapat-abc", "rapat-abc", "https://x.go.id/berita/rapat-abc/",
-                                    "", live=False)
+    assert memory.post == PostRef("ABC", "rapat-abc", "https://x.go.id/berita/rapat-abc/",
+                                  "rapat-abc", "", live=False)
 
 
 def test_recovery_neither_announces_nor_reminds_the_wait_again():

@@ -18,7 +18,7 @@ from automation.core import schema as S
 from automation.core.entry import Entry
 from automation.core.numbering import Numbering, archive_place
 from automation.core.workflow import (
-    Action, Memory, Published, Status, first_event_key, read_status, waiting_step,
+    Action, Memory, PostRef, Status, first_event_key, read_status, waiting_step,
 )
 
 
@@ -40,7 +40,7 @@ def known_before(entry: Entry) -> bool:
             and any(entry.text(h) for h in S.PROGRAM_HEADERS if h != S.ENTRY_ID))
 
 
-def recovered(entry: Entry, post: Published | None, history: Sequence[Any], now: datetime,
+def recovered(entry: Entry, post: PostRef | None, history: Sequence[Any], now: datetime,
               tz: tzinfo) -> Memory:
     """What the ledger lost, rebuilt from the sheet, the website (`post`: what it found) and
     the row's `Riwayat` lines (`history`: `HistoryRow`s with naive office times).
@@ -55,7 +55,7 @@ def recovered(entry: Entry, post: Published | None, history: Sequence[Any], now:
     url = entry.text(S.WEBSITE_URL)
     if post is None and entry.text(S.STATUS) == Status.WITHDRAWN and url:
         slug = url.rstrip("/").rsplit("/", 1)[-1]
-        post = Published(slug=slug, post_id=slug, url=url, fingerprint="", live=False)
+        post = PostRef(entry.entry_id, slug, url, slug, "", live=False)
     memory = Memory(agenda_number=entry.agenda_number, first_seen=aware(entry.received))
     if post is not None:
         published = aware(entry.cells.get(S.PUBLISHED_AT)) or now
@@ -112,7 +112,7 @@ def with_slug(memory: Memory, slug: str) -> Memory:
     return memory if memory.slug else replace(memory, slug=slug)
 
 
-def acted(memory: Memory, action: Action, post: Published, now: datetime) -> Memory:
+def acted(memory: Memory, action: Action, post: PostRef, now: datetime) -> Memory:
     """The website did what `action` asked; `post` is what it says it holds now."""
     if action is Action.WITHDRAW:
         return replace(memory, post=post, withdrawals=memory.withdrawals + 1, publish_error="")

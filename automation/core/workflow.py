@@ -94,14 +94,15 @@ class Action(Enum):
 
 
 @dataclass(frozen=True)
-class Published:
-    """The post made for an entry, as the ledger remembers it."""
+class PostRef:
+    """The post made for an entry: what a publisher says of it, and what the memory keeps."""
 
+    entry_id: str
     slug: str
-    post_id: str
     url: str
-    fingerprint: str
-    live: bool
+    post_id: str
+    fingerprint: str                    # content fingerprint the post carries now
+    live: bool                          # False once withdrawn
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class Memory:
     approvals: Mapping[str, str] = field(default_factory=dict)   # header -> fingerprint at tick
     round: int = 1                       # grows with every `Paraf Diulang`
     slug: str = ""                       # chosen and saved before the first create call
-    post: Published | None = None
+    post: PostRef | None = None
     first_published_at: datetime | None = None
     published_at: datetime | None = None
     archive_number: str = ""
@@ -142,12 +143,13 @@ def memory_to_json(memory: Memory) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def memory_from_json(text: str) -> Memory:
-    """The memory `memory_to_json` wrote, also by an older release (missing fields default)."""
+def memory_from_json(text: str, entry_id: str) -> Memory:
+    """The memory `memory_to_json` wrote for `entry_id`, also by an older release (missing
+    fields default; release 0.1.0 kept the post without its entry ID)."""
     data = json.loads(text)
     for key in _TIMES:
         data[key] = datetime.fromisoformat(data[key]) if data.get(key) else None
-    data["post"] = Published(**data["post"]) if data.get("post") else None
+    data["post"] = PostRef(**{**data["post"], "entry_id": entry_id}) if data.get("post") else None
     data["events"] = frozenset(data.get("events", ()))
     data["clearing"] = tuple(data.get("clearing", ()))
     return Memory(**data)

@@ -31,7 +31,7 @@ def act(ctx: Context, entry: Entry, decision: Decision, resolved: Resolved,
     seq = ctx.ledger.begin(entry.entry_id, action.value, memory.slug, ctx.now)
     try:
         # Without a remembered post, the publisher looks for one itself before creating.
-        existing = M.post_ref(entry.entry_id, memory.post)
+        existing = memory.post
         if action is Action.WITHDRAW:
             ref = ctx.ws.publisher.withdraw(existing)
         else:
@@ -44,7 +44,7 @@ def act(ctx: Context, entry: Entry, decision: Decision, resolved: Resolved,
         ctx.ledger.finish(seq, f"failed: {err}", ctx.now)
         return transitions.act_failed(memory, action, note)
     with ctx.ledger.transaction():
-        memory = transitions.acted(memory, action, M.published(ref), ctx.now)
+        memory = transitions.acted(memory, action, ref, ctx.now)
         memory = M.give_archive_number(ctx, memory, archive_floor)
         ctx.ledger.remember(entry.entry_id, memory, (), ctx.now)
         ctx.ledger.finish(seq, "done", ctx.now)

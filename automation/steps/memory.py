@@ -8,9 +8,9 @@ import logging
 from automation.core import notices, transitions
 from automation.core import schema as S
 from automation.core.entry import Entry
-from automation.core.workflow import Decision, Memory, Published
+from automation.core.workflow import Decision, Memory
 from automation.notify.outbox import queue
-from automation.ports import HistoryRow, PostRef
+from automation.ports import HistoryRow
 from automation.steps.context import Context
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class Memories:
         if seen:
             ctx.ledger.adopt_events(entry.entry_id, seen)
         ctx.tally.recovered = True          # Riwayat must be looked at before appending to it
-        memory = transitions.recovered(entry, published(ref), seen, ctx.now, ctx.now.tzinfo)
+        memory = transitions.recovered(entry, ref, seen, ctx.now, ctx.now.tzinfo)
         return give_archive_number(ctx, memory, self.archive_floor)
 
 
@@ -84,18 +84,3 @@ def remember(ctx: Context, entry: Entry, before: Memory, decision: Decision) -> 
         queue(ctx.ledger, ctx.ws.config.notify, entry.entry_id, told, entry.text(S.RECEIVER),
               ctx.now)
     return True
-
-
-def published(ref: PostRef | None) -> Published | None:
-    """What a publisher says of a post, as the memory keeps it."""
-    if ref is None:
-        return None
-    return Published(slug=ref.slug, post_id=ref.post_id, url=ref.url, fingerprint=ref.fingerprint,
-                     live=ref.live)
-
-
-def post_ref(entry_id: str, post: Published | None) -> PostRef | None:
-    if post is None:
-        return None
-    return PostRef(entry_id=entry_id, slug=post.slug, url=post.url, post_id=post.post_id,
-                   fingerprint=post.fingerprint, live=post.live)

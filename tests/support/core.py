@@ -18,7 +18,7 @@ from automation.core.entry import (
     Content, Entry, Rules, field_problems, fingerprint, locate_headers, read_rows,
 )
 from automation.core.ticks import DEFAULT_TICK_WORDS
-from automation.core.workflow import Action, Decision, Event, Memory, Published, decide
+from automation.core.workflow import Action, Decision, Event, Memory, PostRef, decide
 
 WITA = ZoneInfo("Asia/Makassar")
 NOW = datetime(2026, 11, 27, 14, 5, tzinfo=WITA)
@@ -119,8 +119,7 @@ class Website:
         if action is Action.WITHDRAW:
             post = replace(memory.post, live=False)
         else:
-            post = Published(slug=memory.slug, post_id="101", url=URL,
-                             fingerprint=content.fingerprint, live=True)
+            post = PostRef(ENTRY_ID, memory.slug, URL, "101", content.fingerprint, live=True)
         memory = transitions.acted(memory, action, post, now)
         if transitions.wants_archive_number(memory):
             memory = transitions.with_archive_number(memory, 1, RULES.numbering, now)
