@@ -127,25 +127,21 @@ class Cycle:
             after = acting.act(ctx, entry, decision, planned.resolved, agenda.archive_floor)
             decision = decide(entry, after, planned.resolved.content, ctx.now, ctx.rules, ctx.hold)
             memory.remember(ctx, entry, after, decision)
-        ctx.after_decision(entry, decision)
+        recheck = ctx.after_decision(entry, decision)
         write = writing.row_write(ctx, planned, decision, acted)
         if decision.action is None:
             # Nothing left to do for the row once its cells are written: until it shows
             # something else, its files change or time changes it, it needs no look.
             shown = replace(entry, cells={**entry.cells, **writing.as_read_back(write.cells)})
-            ctx.tally.settled.append((entry.entry_id, ctx.settled_digest(shown),
-                                      ctx.deadline(decision.memory), bool(write.cells)))
+            ctx.tally.settled.append((entry.entry_id, ctx.settled_digest(shown), recheck,
+                                      bool(write.cells)))
         if write.cells or action or decision.events:
             before, post = entry.text(S.STATUS), decision.memory.post
-            report.changed.append(memory_summary(planned, decision, before, post))
+            report.changed.append(RowSummary(
+                decision.memory.agenda_number, entry.title, before, decision.status,
+                action.value if action else "", post.url if post else ""))
             # A new row's ID is real only once written.
             shown_id = entry.entry_id if planned.id_in_sheet else "(new row)"
             log.info("%s %s: %s -> %s%s", decision.memory.agenda_number or "-", shown_id,
                      before or "(new)", decision.status, f" [{action.value}]" if action else "")
         return write
-
-
-def memory_summary(planned: Planned, decision, before: str, post) -> RowSummary:
-    action = planned.decision.action
-    return RowSummary(decision.memory.agenda_number, planned.entry.title, before, decision.status,
-                      action.value if action else "", post.url if post else "")

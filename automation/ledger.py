@@ -414,10 +414,6 @@ class Ledger:
         self._upgrade(backup=False)
 
     # -- entries ------------------------------------------------------------------------------
-    def memories(self) -> dict[str, Memory]:
-        return {eid: memory_from_json(text, eid)
-                for eid, text in self.db.execute("SELECT entry_id, memory FROM entries")}
-
     def memory(self, entry_id: str) -> Memory | None:
         """One entry's memory: a cycle loads only those of the rows it looks at."""
         row = self.db.execute("SELECT memory FROM entries WHERE entry_id = ?",

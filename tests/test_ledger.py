@@ -94,7 +94,8 @@ def test_a_ledger_of_release_0_1_0_is_upgraded_and_kept_as_it_was_beside_it(old)
 def test_an_upgraded_ledger_of_release_0_1_0_is_worked_on(old):
     ledger = Ledger(old)
     try:
-        memories = ledger.memories()
+        memories = {eid: ledger.memory(eid)
+                    for (eid,) in ledger.db.execute("SELECT entry_id FROM entries")}
         assert sorted(m.agenda_number for m in memories.values()) == [PUBLISHED, WAITING,
                                                                       UNAPPROVED]
         by_number = {m.agenda_number: (eid, m) for eid, m in memories.items()}

@@ -60,21 +60,18 @@ class Context:
     def sheet_link(self) -> str:
         return sheet_link(self.ws.config)
 
-    def after_decision(self, entry: Entry, decision: Decision) -> None:
-        """Count what a row's final decision leaves for later."""
+    def after_decision(self, entry: Entry, decision: Decision) -> datetime | None:
+        """Count what a row's final decision leaves for later; returns from when time alone
+        may change the row (`notices.recheck_at`)."""
         memory = decision.memory
-        self.deadline(memory)
+        # When the wait passes the standard its note changes: the cycle must not stay idle.
+        due = recheck_at(memory, self.now, self.rules, notifying=False)
+        if due is not None:
+            self.tally.wait(due)
         if memory.clearing:
             self.tally.clearing[entry.entry_id] = memory
         if memory.publish_error:
             self.tally.failures += 1
-
-    def deadline(self, memory: Memory) -> datetime | None:
-        """When the row's wait passes the standard (its note changes then: the cycle must
-        not stay idle), counted in the tally; and from when time alone may change the row."""
-        due = recheck_at(memory, self.now, self.rules, notifying=False)
-        if due is not None:
-            self.tally.wait(due)
         return recheck_at(memory, self.now, self.rules, self.notifying)
 
     def settled_digest(self, entry: Entry) -> str:

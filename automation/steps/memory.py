@@ -69,18 +69,16 @@ def give_archive_number(ctx: Context, memory: Memory, floors: dict[int, int]) ->
     return transitions.with_archive_number(memory, nomor, ctx.rules.numbering, ctx.now)
 
 
-def remember(ctx: Context, entry: Entry, before: Memory, decision: Decision) -> bool:
-    """Save what the decision changed, and queue the notices it gives rise to with it;
-    whether there was anything to save."""
+def remember(ctx: Context, entry: Entry, before: Memory, decision: Decision) -> None:
+    """Save what the decision changed, and queue the notices it gives rise to with it."""
     memory, told = decision.memory, []
     if ctx.notifying:
         told = notices.for_row(entry, decision, ctx.now, ctx.rules, ctx.ws.config.notify.hours,
                                ctx.sheet_link)
         memory = notices.after_notices(memory, told)
     if memory == before and not decision.events and not told:
-        return False
+        return
     with ctx.ledger.transaction():
         ctx.ledger.remember(entry.entry_id, memory, decision.events, ctx.now)
         queue(ctx.ledger, ctx.ws.config.notify, entry.entry_id, told, entry.text(S.RECEIVER),
               ctx.now)
-    return True

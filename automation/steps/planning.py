@@ -11,7 +11,7 @@ from automation.core import schema as S
 from automation.core.entry import (
     Content, Entry, content_key, document_reference, field_problems, fingerprint, split_links,
 )
-from automation.core.workflow import Decision, Memory, decide
+from automation.core.workflow import Decision, decide
 from automation.media.documents import text_to_html
 from automation.ports import MediaCheck
 from automation.steps import memory as M
@@ -43,8 +43,6 @@ class Planned:
     id_in_sheet: bool
     resolved: Resolved | None           # None when the content came from the cache (no action)
     decision: Decision
-    before: Memory                      # the memory as the ledger had it
-    saved: bool                         # the first decision changed the memory
 
 
 class Planner:
@@ -80,8 +78,8 @@ class Planner:
             # About to publish: the post needs the files and the body, freshly read.
             resolved = self.resolve(entry)
             decision = decide(entry, memory, resolved.content, ctx.now, ctx.rules, ctx.hold)
-        saved = M.remember(ctx, entry, remembered, decision)
-        return Planned(entry, match, id_in_sheet, resolved, decision, remembered, saved)
+        M.remember(ctx, entry, remembered, decision)
+        return Planned(entry, match, id_in_sheet, resolved, decision)
 
     def _settled(self, entry: Entry) -> bool:
         mark = self.settled.get(entry.entry_id) if entry.entry_id else None
