@@ -15,7 +15,8 @@ them (openpyxl would rewrite the whole file and drop what it does not model).
 
 A worksheet part is edited as bytes, never parsed: only the rows touched are rebuilt, and a
 large one is written out piece by piece. Text goes in as inline strings (the shared-string
-table is never touched); a date or date-time gets a date format if its cell has none.
+table is never touched); a date or date-time gets a date format if its cell has none. A
+date-time is the sheet's own, naive and local (`cells.to_sheet` makes it so for the store).
 
 `Workbook.formula_cells` finds, with a byte scan of a worksheet part, which cells hold a
 formula, which ranges array formulas fill and what each error cell shows: what a reader of
@@ -52,6 +53,10 @@ WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.wo
 # The number format a date or date-time written into a cell without one gets, unless the
 # workbook is opened with another.
 DEFAULT_DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+# The fastest deflate level: every part is compressed again on each write, and the default
+# level takes twice as long for a file about a fifth smaller.
+FAST = 1
 
 ROW_RE = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.S)
 CELL_RE = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?(?:/>|>.*?</c>)', re.S)
@@ -242,7 +247,7 @@ class Workbook:
         in the same order, but the edited ones; added worksheets last. An edited worksheet
         goes out piece by piece, never joined in memory."""
         changed = self._changed_parts()
-        with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as zout:
+        with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=FAST) as zout:
             for info in self._zin.infolist():
                 self._put(zout, info, changed.get(info.filename))
             for name in self._new:
@@ -251,14 +256,13 @@ class Workbook:
     def _put(self, zout: zipfile.ZipFile, info: zipfile.ZipInfo,
              part: Worksheet | bytes | None) -> None:
         if isinstance(part, Worksheet):
-            target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-            target.compress_type = zipfile.ZIP_DEFLATED
-            with zout.open(target, "w", force_zip64=True) as out:
+            # Opened by name, so that it gets the archive's compression (and today's time).
+            with zout.open(info.filename, "w", force_zip64=True) as out:
                 for chunk in part.chunks():
                     out.write(chunk)
         else:
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zout.writestr(info, part if part is not None else self._zin.read(info.filename))
+            zout.writestr(info, part if part is not None else self._zin.read(info.filename),
+                          zipfile.ZIP_DEFLATED, FAST)
 
     def _read(self, name: str) -> bytes:
         """A part as edited so far (workbook.xml once a worksheet was added to it)."""
@@ -432,7 +436,8 @@ class Worksheet:
         self._rows: dict[int, bytes] = {}          # row number -> its rewritten xml
         self._added: dict[int, bytes] = {}         # rows appended after the last one
         self._cuts: list[tuple[int, int, bytes]] = []  # spans replaced by `replace_rows`
-        self._spans: dict[int, tuple[int, int]] | None = None
+        self._spans: dict[int, tuple[int, int]] | None = None   # every row, once needed
+        self._found: dict[int, tuple[int, int]] = {}           # rows looked up one by one
         self._widest = -1                          # the rightmost column `set` wrote
         self._col_styles = self._column_styles()
 
@@ -449,10 +454,27 @@ class Worksheet:
             self._spans = {int(m.group(1)): m.span() for m in ROW_RE.finditer(self.xml)}
         return self._spans
 
+    def _span(self, row: int) -> tuple[int, int] | None:
+        """Where row `row` is in the XML. Rows are in ascending order (OOXML), so it is
+        looked for from the nearest row found above it: writing a few rows of a long sheet
+        does not index all of it. The whole sheet is indexed only when that look fails (a
+        row tag with `r` not first, or no such row)."""
+        if self._spans is not None:
+            return self._spans.get(row)
+        span = self._found.get(row)
+        if span is None:
+            start = max((at for r, (at, _) in self._found.items() if r < row), default=0)
+            at = self.xml.find(b'<row r="%d"' % row, start)
+            found = ROW_RE.match(self.xml, at) if at >= 0 else None
+            if found is None or int(found.group(1)) != row:
+                return self._index().get(row)
+            span = self._found[row] = found.span()
+        return span
+
     def _row_xml(self, row: int) -> bytes:
         if row in self._rows:
             return self._rows[row]
-        span = self._index().get(row)
+        span = self._span(row)
         if span is None:
             raise OoxmlError(f"row {row} not found in the worksheet XML; nothing written")
         return self.xml[span[0]:span[1]]
@@ -573,8 +595,7 @@ class Worksheet:
         """The edited XML as pieces: unchanged stretches are views of the original."""
         cuts: list[tuple[int, int, bytes]] = list(self._cuts)  # (start, end, replacement)
         if self._rows:
-            index = self._index()
-            cuts += [(*index[row], xml) for row, xml in self._rows.items()]
+            cuts += [(*self._span(row), xml) for row, xml in self._rows.items()]
         if self._added:
             rows = b"".join(self._added[r] for r in sorted(self._added))
             empty = re.search(rb"<sheetData\s*/>", self.xml)
