@@ -69,11 +69,12 @@ class Cycle:
         ctx = self.ctx
         if self._idle():
             return CycleReport(idle=True)
-        agenda = read_agenda(ctx)
+        sheet = ctx.ws.store.read()
         ctx.hold = approval_hold(ctx)
+        agenda = read_agenda(ctx, sheet)
         rows = self._plan(agenda)
-        writing.save_new_ids(ctx, rows)
-        report = CycleReport(rows=len(agenda.entries), planned=len(rows))
+        writing.save_new_ids(ctx, rows, sheet)
+        report = CycleReport(rows=agenda.rows, planned=len(rows))
         writes = []
         with ctx.ws.publisher.batch():
             for planned in rows:
@@ -84,7 +85,7 @@ class Cycle:
                 write = self._complete(planned, agenda, report)
                 if write.cells:
                     writes.append(write)
-        report.missed_writes, report.write_error = writing.write_back(ctx, writes,
+        report.missed_writes, report.write_error = writing.write_back(ctx, writes, sheet,
                                                                       report.interrupted)
         report.deferred, report.postponed = ctx.tally.deferred, ctx.tally.postponed
         report.outages = tuple(ctx.tally.outages)
@@ -105,9 +106,7 @@ class Cycle:
         planner, rows = Planner(self.ctx, agenda), []
         for entry in agenda.entries:
             try:
-                planned = planner.plan(entry)
-                if planned is not None:
-                    rows.append(planned)
+                rows.append(planner.plan(entry))
             except AdapterError as err:
                 # SPEC rule 8: media or a document out of reach for now. The row is left
                 # exactly as it is (an outage is no reason to call the content changed or
@@ -132,7 +131,8 @@ class Cycle:
         if decision.action is None:
             # Nothing left to do for the row once its cells are written: until it shows
             # something else, its files change or time changes it, it needs no look.
-            shown = replace(entry, cells={**entry.cells, **writing.as_read_back(write.cells)})
+            written = writing.as_read_back(write.cells, ctx.ws.config.tz)
+            shown = replace(entry, cells={h: written.get(h, v) for h, v in entry.cells.items()})
             ctx.tally.settled.append((entry.entry_id, ctx.settled_digest(shown), recheck,
                                       bool(write.cells)))
         if write.cells or action or decision.events:

@@ -17,7 +17,7 @@ from typing import Any, ContextManager, Iterator, Sequence
 
 from automation.config import Config
 from automation.ledger import Ledger
-from automation.ports import HistoryRow, Post, PostRef, RowWrite, WriteReport
+from automation.ports import Event, Post, PostRef, RowWrite, Sheet, WriteReport
 from automation.workspace import Workspace, open_workspace
 
 MEMORY = Path(":memory:")
@@ -56,8 +56,8 @@ class _Reading:
 
 
 class ReadOnlyAgenda(_Reading):
-    def write(self, writes: Sequence[RowWrite], history: Sequence[HistoryRow],
-              recheck_history: bool = True) -> WriteReport:
+    def write(self, writes: Sequence[RowWrite], history: Sequence[Event],
+              read: Sheet | None = None, recheck_history: bool = True) -> WriteReport:
         return WriteReport(tuple(w.entry_id for w in writes), (), "")
 
     def put_sheet(self, name: str, rows: Sequence[Sequence[Any]]) -> None:

@@ -104,22 +104,20 @@ def outage_unshown(ledger: Ledger) -> bool:
 
 
 def status_rows(ledger: Ledger, cfg: Config, now: datetime) -> list[list[Any]]:
-    """The `Status Program` worksheet: what people can check without the server."""
-    def local(value: datetime | None) -> Any:
-        return value.astimezone(cfg.tz).replace(tzinfo=None, microsecond=0) if value else "-"
-
+    """The `Status Program` worksheet: what people can check without the server (times
+    aware: the store shows them in the office's zone)."""
     meta = ledger.meta
     stale_after = cfg.notify.heartbeat_minutes + 5      # as `check` judges it
     return [
         ["Status Program Buku Agenda", ""],
-        ["Siklus terakhir berhasil", local(meta.last_success)],
+        ["Siklus terakhir berhasil", meta.last_success or "-"],
         ["Kesalahan terakhir", meta.last_error or "-"],
-        ["Waktu kesalahan terakhir", local(meta.last_error_at)],
+        ["Waktu kesalahan terakhir", meta.last_error_at or "-"],
         ["Pemberitahuan belum terkirim", ledger.notices_waiting()],
         ["Gangguan sumber media/naskah", meta.outage or "-"],
-        ["Gangguan sejak", local(meta.outage_since)],
+        ["Gangguan sejak", meta.outage_since or "-"],
         ["Server", platform.node()],
-        ["Lembar ini diperbarui", now.astimezone(cfg.tz).replace(tzinfo=None, microsecond=0)],
+        ["Lembar ini diperbarui", now],
         ["Catatan", f"Lembar ini diperbarui program tiap {cfg.notify.heartbeat_minutes} menit. "
                     f"Bila 'Lembar ini diperbarui' lebih dari {stale_after} menit yang lalu, "
                     "program berhenti: hubungi administrator."],

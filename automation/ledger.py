@@ -21,14 +21,14 @@ import logging
 import os
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import (Any, Callable, ClassVar, Generic, Iterator, NamedTuple, Sequence, TypeVar,
                     overload)
 
 from automation.core.workflow import Event, Memory, memory_from_json, memory_to_json
-from automation.ports import AdapterError, HistoryRow
+from automation.ports import AdapterError
 
 log = logging.getLogger(__name__)
 
@@ -253,26 +253,6 @@ class Meta:
 
 # -- rows as callers see them -----------------------------------------------------------------
 
-class OutboxEvent(NamedTuple):
-    """An event queued for `Riwayat`, not yet written there."""
-    entry_id: str
-    key: str                    # the event's key within its entry (`Paraf Kadis#1`)
-    row: HistoryRow             # the `Riwayat` row to append
-
-    @property
-    def ref(self) -> tuple[str, str]:
-        """What `mark_attempted` and `mark_written` take."""
-        return self.entry_id, self.key
-
-
-class RecordedEvent(NamedTuple):
-    """An event the program recorded, written to `Riwayat` or not."""
-    entry_id: str
-    at: str                     # as stored: an ISO time; an adopted `Riwayat` cell that was
-    agenda_number: str          # not a time keeps its text
-    name: str
-
-
 class NoticeToQueue(NamedTuple):
     key: str                    # once per entry, key and address, ever
     address: str                # "telegram:<chat id>", "wa:<number>", "email:<address>"
@@ -290,14 +270,15 @@ class DueNotice(NamedTuple):
 
 
 class Settled(NamedTuple):
-    """A row left as the program last saw it: while it shows the same (`digest`) and until
-    `recheck_at`, nothing about it can change."""
+    """A row left as the program last saw it: while it shows the same (`digest`), its files
+    are as `stamp` found them and until `recheck_at`, nothing about it can change."""
     digest: str
-    recheck_at: datetime | None
+    recheck_at: str | None      # ISO time, parsed only for a row that still shows `digest`
+    stamp: str                  # its content's media stamp as stored (JSON): shared by many
 
 
 class CachedContent(NamedTuple):
-    """A row's complete content as last resolved (see `Cycle._unchanged_content`)."""
+    """A row's complete content as last resolved (see `Planner._unchanged_content`)."""
     key: str                    # the row's texts and links it was resolved from
     stamp: list                 # the media's stamp: unchanged files leave it valid
     fingerprint: str
@@ -420,7 +401,7 @@ class Ledger:
                               (entry_id,)).fetchone()
         return memory_from_json(row[0], entry_id) if row else None
 
-    def remember(self, entry_id: str, memory: Memory, events: Sequence[Event], at: datetime) -> None:
+    def remember(self, entry_id: str, memory: Memory, events: Sequence[Event] = ()) -> None:
         """Save the memory and queue its new events for `Riwayat`, together."""
         with self.transaction():
             self.db.execute("INSERT INTO entries (entry_id, memory) VALUES (?, ?) "
@@ -428,53 +409,67 @@ class Ledger:
                             (entry_id, memory_to_json(memory)))
             # A memory that changes unsettles its row: the next cycle looks at it again.
             self.db.execute("DELETE FROM settled WHERE entry_id = ?", (entry_id,))
-            for event in events:
-                self.db.execute(
-                    "INSERT OR IGNORE INTO events (entry_id, key, at, agenda_number, name, detail) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (entry_id, event.key, at.isoformat(), memory.agenda_number,
-                     event.name, event.detail))
+            self._record(events)
 
     # -- the Riwayat outbox --------------------------------------------------------------------
-    def unwritten_events(self) -> list[OutboxEvent]:
-        rows = self.db.execute("SELECT entry_id, key, at, agenda_number, name, detail FROM events "
-                               "WHERE written = 0 ORDER BY at, rowid")
-        return [OutboxEvent(eid, key, HistoryRow(datetime.fromisoformat(at), eid, number, name,
-                                                 detail))
-                for eid, key, at, number, name, detail in rows]
+    def _record(self, events: Sequence[Event], written: bool = False) -> None:
+        """Times as ISO text (a `Riwayat` cell that was not a time: its text)."""
+        self.db.executemany(
+            "INSERT OR IGNORE INTO events (entry_id, key, at, agenda_number, name, detail, "
+            "written, attempted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(e.entry_id, e.key, e.at.isoformat() if isinstance(e.at, datetime) else str(e.at),
+              e.agenda_number, e.name, e.detail, int(written), int(written)) for e in events])
 
-    def all_events(self) -> list[RecordedEvent]:
-        """Every event ever recorded."""
-        return [RecordedEvent(*row) for row in self.db.execute(
-            "SELECT entry_id, at, agenda_number, name FROM events")]
+    def _events(self, where: str, tz: tzinfo | None = None) -> list[Event]:
+        """`tz`: the office's. Every time is shown in it, and one kept without an offset
+        (adopted from a `Riwayat` that an earlier build read as naive office times) is taken
+        to be in it."""
+        events = []
+        for entry_id, key, text, number, name, detail in self.db.execute(
+                "SELECT entry_id, key, at, agenda_number, name, detail FROM events "
+                f"WHERE {where} ORDER BY at, rowid"):
+            try:
+                at: datetime | str = datetime.fromisoformat(text)
+            except ValueError:
+                at = text
+            if tz is not None and isinstance(at, datetime):
+                at = at.astimezone(tz) if at.tzinfo else at.replace(tzinfo=tz)
+            # The table keeps the key, `event_key(name, occurrence)`: the occurrence follows.
+            events.append(Event(entry_id, name, at, number, detail, key[len(name) + 1:]))
+        return events
 
-    def mark_attempted(self, keys: Sequence[tuple[str, str]]) -> bool:
-        """Note that these events (`OutboxEvent.ref`) are being written; True if any was
-        tried before.
+    def unwritten_events(self) -> list[Event]:
+        """The events not yet in `Riwayat`, oldest first (recorded by `remember`: aware)."""
+        return self._events("written = 0")
+
+    def all_events(self, tz: tzinfo) -> list[Event]:
+        """Every event ever recorded, written to `Riwayat` or not, its time in `tz`."""
+        return self._events("1", tz)
+
+    def mark_attempted(self, events: Sequence[Event]) -> bool:
+        """Note that these events are being written; True if any was tried before.
 
         An event tried before may already be in `Riwayat` (the write landed, the process
         died before `mark_written`), so the store must look before appending it.
         """
+        keys = [(e.entry_id, e.key) for e in events]
         with self.transaction():
             tried = any(self.db.execute("SELECT attempted FROM events WHERE entry_id = ? AND "
                                         "key = ?", k).fetchone()[0] for k in keys)
             self.db.executemany("UPDATE events SET attempted = 1 WHERE entry_id = ? AND key = ?", keys)
         return tried
 
-    def mark_written(self, keys: Sequence[tuple[str, str]]) -> None:
+    def mark_written(self, events: Sequence[Event]) -> None:
         with self.transaction():
-            self.db.executemany("UPDATE events SET written = 1 WHERE entry_id = ? AND key = ?", keys)
+            self.db.executemany("UPDATE events SET written = 1 WHERE entry_id = ? AND key = ?",
+                                [(e.entry_id, e.key) for e in events])
 
-    def adopt_events(self, entry_id: str, rows: Sequence[HistoryRow]) -> None:
-        """Events found in the sheet's `Riwayat` (a lost ledger): known and written."""
+    def adopt_events(self, events: Sequence[Event]) -> None:
+        """One entry's events found in the sheet's `Riwayat` (a lost ledger): known and
+        written. `Riwayat` does not show their occurrences: each gets its own."""
         with self.transaction():
-            for n, row in enumerate(rows):
-                event = Event(row.event, f"sheet{n}", row.detail)
-                self.db.execute(
-                    "INSERT OR IGNORE INTO events (entry_id, key, at, agenda_number, name, "
-                    "detail, written, attempted) VALUES (?, ?, ?, ?, ?, ?, 1, 1)",
-                    (entry_id, event.key, row.at.isoformat() if isinstance(row.at, datetime)
-                     else str(row.at), row.agenda_number, event.name, event.detail))
+            self._record([replace(e, occurrence=f"sheet{n}") for n, e in enumerate(events)],
+                         written=True)
 
     # -- the notification outbox ---------------------------------------------------------------
     def queue_notices(self, entry_id: str, notices: Sequence[NoticeToQueue], at: datetime) -> None:
@@ -548,9 +543,10 @@ class Ledger:
     # -- complete content of rows, valid while their texts and files are unchanged -----------
     # -- rows that need no look while they show the same ------------------------------------
     def settled(self) -> dict[str, Settled]:
-        return {eid: Settled(digest, datetime.fromisoformat(at) if at else None)
-                for eid, digest, at in self.db.execute(
-                    "SELECT entry_id, digest, recheck_at FROM settled")}
+        """The settled rows whose complete content is cached (no other row can be settled)."""
+        return {eid: Settled(digest, at, stamp) for eid, digest, at, stamp in self.db.execute(
+            "SELECT s.entry_id, s.digest, s.recheck_at, c.stamp FROM settled s "
+            "JOIN content_cache c ON c.entry_id = s.entry_id")}
 
     def settle(self, rows: Sequence[tuple[str, str, datetime | None]]) -> None:
         """(entry ID, digest, recheck_at) of rows whose decision asked for nothing: no
@@ -560,9 +556,10 @@ class Ledger:
                 "INSERT OR REPLACE INTO settled (entry_id, digest, recheck_at) VALUES (?, ?, ?)",
                 [(eid, digest, at.isoformat() if at else None) for eid, digest, at in rows])
 
-    def content_cache(self) -> dict[str, CachedContent]:
-        return {eid: CachedContent(key, json.loads(stamp), fp) for eid, key, stamp, fp
-                in self.db.execute("SELECT entry_id, key, stamp, fingerprint FROM content_cache")}
+    def cached_content(self, entry_id: str) -> CachedContent | None:
+        row = self.db.execute("SELECT key, stamp, fingerprint FROM content_cache WHERE "
+                              "entry_id = ?", (entry_id,)).fetchone()
+        return CachedContent(row[0], json.loads(row[1]), row[2]) if row else None
 
     def cache_content(self, entry_id: str, key: str, stamp: tuple, fingerprint: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO content_cache (entry_id, key, stamp, fingerprint) "

@@ -11,7 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ContextManager, Literal, Protocol, Sequence
 
-from automation.core.workflow import PostRef  # the one reference to a post, owned by the core
+# The one reference to a post and the one event type, owned by the core.
+from automation.core.workflow import Event, PostRef
 
 
 class AdapterError(Exception):
@@ -115,7 +116,11 @@ class Publisher(Protocol):
 
 @dataclass(frozen=True)
 class Sheet:
-    """The agenda worksheet as read: row 1 is the header, `rows[i]` is sheet row i + 2."""
+    """The agenda worksheet as read: row 1 is the header, `rows[i]` is sheet row i + 2.
+
+    Cells hold what the sheet holds: text, numbers, booleans, None for empty; a date or
+    date-time is an aware datetime in the office time zone (a date: its midnight).
+    """
 
     header: list[Any]
     rows: list[list[Any]]
@@ -136,17 +141,8 @@ class RowWrite:
 
     entry_id: str
     row: int                            # where the row was when read: a hint, never trusted
-    cells: dict[str, Any]               # header -> str | bool | naive local datetime | None
+    cells: dict[str, Any]               # header -> str | bool | aware datetime | None
     match: dict[str, str] | None = None
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    at: datetime                        # naive, office time zone
-    entry_id: str
-    agenda_number: str
-    event: str
-    detail: str
 
 
 @dataclass(frozen=True)
@@ -171,19 +167,24 @@ class AgendaStore(Protocol):
 
     def read(self) -> Sheet: ...
 
-    def history(self) -> list[HistoryRow]:
-        """The `Riwayat` rows (used to recover a lost ledger)."""
+    def history(self) -> list[Event]:
+        """The events `Riwayat` shows, one per line (used to recover a lost ledger)."""
 
-    def write(self, writes: Sequence[RowWrite], history: Sequence[HistoryRow],
-              recheck_history: bool = True) -> WriteReport:
+    def write(self, writes: Sequence[RowWrite], history: Sequence[Event],
+              read: Sheet | None = None, recheck_history: bool = True) -> WriteReport:
         """One batched write-back, appending `history` to `Riwayat`.
+
+        `read` is the read the writes were made from (each `RowWrite.row` is where its row
+        was in it): what the rows showed then and which of their cells held a formula. The
+        store keeps no copy of its own; without `read`, it reads the agenda again. Times are
+        aware; the store writes them as the sheet's own date-times in the office time zone.
 
         With `recheck_history`, rows already in `Riwayat` (from an interrupted earlier
         write) are not added again.
         """
 
     def put_sheet(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
-        """Make worksheet `name` hold exactly `rows` (plain values: text, numbers, naive
+        """Make worksheet `name` hold exactly `rows` (plain values: text, numbers, aware
         datetimes, booleans, None), adding it if missing. For the program's own worksheets
         (`Rekap`, `Status Program`); nothing else in the agenda is touched."""
 

@@ -13,9 +13,9 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
@@ -27,15 +27,15 @@ from automation.config import Config
 from automation.core import schema as S
 from automation.core.calendar import MONTHS, format_datetime
 from automation.core.entry import locate_headers, read_rows
-from automation.core.recap import GONE, Counts, Recap, RecapEvent, make_recap
+from automation.core.recap import GONE, Counts, Recap, make_recap, merge_events
+from automation.core.workflow import Event
 from automation.ledger import Ledger
-from automation.ports import AdapterError, HistoryRow
+from automation.ports import AdapterError
 from automation.workspace import open_store, rules_of
 
 log = logging.getLogger(__name__)
 
 SHEET = "Rekap"
-SAME_EVENT_WITHIN = timedelta(minutes=1)
 CHART_CEILING = 5                       # the time chart's axis ends at 5x the standard at most
 MONTH_FORM = re.compile(r"(\d{4})-(\d{2})")
 
@@ -112,12 +112,12 @@ def make_report(cfg: Config, year: int, month: int, now: datetime) -> ReportResu
         if entry.entry_id and entry.entry_id not in rows:   # a copied row keeps the original
             rows[entry.entry_id] = (entry.text(S.NEWS_TYPE), entry.text(S.SOURCE))
             info[entry.entry_id] = RowInfo(entry.agenda_number, entry.title, entry.text(S.STATUS))
-    events, numbers = merge_events(_ledger_events(cfg), store.history())
+    events = merge_events(_ledger_events(cfg), store.history())
     recap = make_recap(events, rows, year, month, cfg.approval.columns, cfg.sla.step_minutes)
 
     generated = format_datetime(now.astimezone(cfg.tz))
     path = reports_folder(cfg) / f"rekap-{year:04d}-{month:02d}.xlsx"
-    _save(build_workbook(recap, info, numbers, generated, cfg), path)
+    _save(build_workbook(recap, info, generated), path)
     log.info("monthly recap %04d-%02d written to %s", year, month, path)
     try:
         store.put_sheet(SHEET, summary_lines(recap, generated))
@@ -128,51 +128,17 @@ def make_report(cfg: Config, year: int, month: int, now: datetime) -> ReportResu
 
 
 # -- the events -----------------------------------------------------------------------------
-def _ledger_events(cfg: Config) -> list[tuple[str, datetime, str, str]]:
-    """(entry ID, naive office time, No. Agenda, event) of every event the program recorded."""
+def _ledger_events(cfg: Config) -> list[Event]:
+    """Every event the program recorded, its time in the office's zone."""
     path = cfg.state_dir / "ledger.sqlite3"
     if not path.exists():
         log.warning("no ledger at %s: the recap counts what Riwayat shows", path)
         return []
     ledger = Ledger(path)
     try:
-        found = ledger.all_events()
+        return ledger.all_events(cfg.tz)
     finally:
         ledger.close()
-    out = []
-    for event in found:
-        try:
-            when = datetime.fromisoformat(event.at)
-        except ValueError:      # a Riwayat time that was not a date, adopted after a lost ledger
-            continue
-        if when.tzinfo is not None:
-            when = when.astimezone(cfg.tz).replace(tzinfo=None)
-        out.append((event.entry_id, when, event.agenda_number, event.name))
-    return out
-
-
-def merge_events(recorded: Iterable[tuple[str, datetime, str, str]],
-                 history: Sequence[HistoryRow]) -> tuple[list[RecapEvent], dict[str, str]]:
-    """The ledger's events and `Riwayat`'s as one list, each event once.
-
-    The same event is in both once written; it is the same when entry, event name and time
-    agree to the minute (`Riwayat` keeps whole seconds, a time read back from a sheet can be
-    a hair off, so "less than a minute apart"). The ledger's come first and are kept.
-    Also returns the `No. Agenda` each entry had in its events.
-    """
-    sheet = [(h.entry_id, h.at, h.agenda_number, h.event) for h in history
-             if isinstance(h.at, datetime) and h.entry_id and h.event]
-    kept: dict[tuple[str, str], list[datetime]] = {}
-    events, numbers = [], {}
-    for entry_id, at, number, name in [*recorded, *sheet]:
-        times = kept.setdefault((entry_id, name), [])
-        if any(abs(at - t) < SAME_EVENT_WITHIN for t in times):
-            continue
-        times.append(at)
-        events.append(RecapEvent(at, entry_id, name))
-        if number:
-            numbers.setdefault(entry_id, number)
-    return events, numbers
 
 
 # -- the summary: one layout for the Ringkasan sheet and the agenda's Rekap ------------------
@@ -248,14 +214,13 @@ def summary_lines(recap: Recap, generated: str) -> list[list[Any]]:
 
 
 # -- the workbook ---------------------------------------------------------------------------
-def build_workbook(recap: Recap, info: Mapping[str, RowInfo], numbers: Mapping[str, str],
-                   generated: str, cfg: Config) -> Workbook:
+def build_workbook(recap: Recap, info: Mapping[str, RowInfo], generated: str) -> Workbook:
     book = Workbook()
     summary = book.active
     summary.title = "Ringkasan"
     places = _write_summary(summary, recap, generated)
     _add_charts(summary, recap, places)
-    _write_detail(book.create_sheet("Rincian"), recap, info, numbers, cfg)
+    _write_detail(book.create_sheet("Rincian"), recap, info)
     for sheet in book.worksheets:       # printed as it looks: landscape, one page wide
         sheet.page_setup.orientation = "landscape"
         sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
@@ -355,8 +320,7 @@ def _add_charts(ws: Worksheet, recap: Recap, places: Mapping[str, tuple[int, int
         ws.add_chart(types, "H40")
 
 
-def _write_detail(ws: Worksheet, recap: Recap, info: Mapping[str, RowInfo],
-                  numbers: Mapping[str, str], cfg: Config) -> None:
+def _write_detail(ws: Worksheet, recap: Recap, info: Mapping[str, RowInfo]) -> None:
     std = _number(recap.step_minutes)
     ws["A1"] = f"Rincian per berita – {_month_name(recap)}"
     ws["A1"].font = TITLE_FONT
@@ -375,14 +339,14 @@ def _write_detail(ws: Worksheet, recap: Recap, info: Mapping[str, RowInfo],
     ws.row_dimensions[3].height = 60
     over = {(o.entry_id, o.step) for o in recap.overdue}
     first_step = 8
-    shown = [(entry, info.get(entry.entry_id, RowInfo(numbers.get(entry.entry_id, ""), GONE, "")))
+    shown = [(entry, info.get(entry.entry_id, RowInfo(entry.agenda_number, GONE, "")))
              for entry in recap.entries]
     # In order of receipt; releases logged together in the order of their No. Agenda.
     shown.sort(key=lambda pair: (pair[0].received_at is None,
                                  pair[0].received_at or datetime.min, pair[1].agenda_number))
     for r, (entry, row) in enumerate(shown, start=4):
         values = [row.agenda_number, row.title, entry.news_type, entry.source, row.status,
-                  _when(entry.received_at, cfg), _when(entry.published_at, cfg)]
+                  _when(entry.received_at), _when(entry.published_at)]
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c, value=value)
             cell.border, cell.alignment = BOX, WRAP_TOP
@@ -398,9 +362,9 @@ def _write_detail(ws: Worksheet, recap: Recap, info: Mapping[str, RowInfo],
     ws.auto_filter.ref = f"A3:{last_column}{3 + max(len(recap.entries), 1)}"
 
 
-def _when(at: datetime | None, cfg: Config) -> str:
+def _when(at: datetime | None) -> str:
     """`27 November 2026, 14:05 WITA`: Indonesian month names whatever Excel's language."""
-    return format_datetime(at.replace(tzinfo=cfg.tz)) if at else ""
+    return format_datetime(at) if at else ""
 
 
 def _save(book: Workbook, path: Path) -> None:

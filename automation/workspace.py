@@ -47,7 +47,7 @@ def open_store(config: Config) -> AgendaStore:
     if config.agenda.backend == "xlsx":
         from automation.agenda.xlsx_store import XlsxAgenda
         return XlsxAgenda(config.agenda.path, config.agenda.worksheet,
-                          backup_dir=config.state_dir / "backup")
+                          backup_dir=config.state_dir / "backup", tz=config.tz)
     from automation.agenda.google_store import GoogleSheetAgenda
     return GoogleSheetAgenda(config.agenda.spreadsheet_id, config.agenda.worksheet,
                              config.agenda.credentials_file, config.tz,

@@ -270,7 +270,7 @@ def rchar() -> int:
 
 def statuses(config_path: Path) -> tuple[dict[str, int], list[dict]]:
     cfg = config_module.load(config_path)
-    store = XlsxAgenda(cfg.agenda.path, cfg.agenda.worksheet, backup_dir=config_path.parent / "bench-backup")
+    store = XlsxAgenda(cfg.agenda.path, cfg.agenda.worksheet, config_path.parent / "bench-backup", cfg.tz)
     sheet = store.read()
     header = [str(h).strip() if h is not None else "" for h in sheet.header]
     rows = []
@@ -289,7 +289,7 @@ def person_writes(config_path: Path, writes: list[RowWrite]) -> None:
     """Cells a person changes, written with the program's own patching store (file stays as
     the program keeps it); its backup goes beside the workspace, not into state_dir."""
     cfg = config_module.load(config_path)
-    store = XlsxAgenda(cfg.agenda.path, cfg.agenda.worksheet, backup_dir=config_path.parent / "bench-backup")
+    store = XlsxAgenda(cfg.agenda.path, cfg.agenda.worksheet, config_path.parent / "bench-backup", cfg.tz)
     report = store.write(writes, [])
     assert not report.missed, f"rows not found: {report.missed}"
 

@@ -10,7 +10,8 @@ import pytest
 from automation.core import schema as S
 from automation.core.entry import (
     Content, Entry, HeaderError, Rules, document_reference, field_problems, fingerprint,
-    locate_headers, post_slug, read_rows, same_value, separate_copies, split_links, tick_notes,
+    entries_of, locate_headers, post_slug, read_rows, row_digest, same_value, separate_copies,
+    sheet_rows, split_links, tick_notes,
 )
 from automation.core.ticks import DEFAULT_TICK_WORDS, Tick
 from tests.support.core import (
@@ -212,6 +213,43 @@ def test_rows_are_read_by_header_not_position_and_office_columns_are_kept_out():
     assert entry.ticked(S.PARAF_KADIS) and not entry.ticked(S.PARAF_KABID)
 
 
+def test_a_row_digest_follows_values_and_types_not_which_object_holds_them():
+    one, other = "".join(["Berita"] * 2), "".join(["Berita"] * 2)     # equal, not the same
+    assert one is not other
+    assert row_digest((one, one), frozenset(), "") == row_digest((one, other), frozenset(), "")
+    base = ("x", True, 1.0, None, datetime(2026, 11, 27, 9, 0, tzinfo=WITA))
+    digest = row_digest(base, frozenset(), "")
+    for changed in [("x", "TRUE", 1.0, None, base[4]), ("x", True, 1, None, base[4]),
+                    ("x", 1, 1.0, None, base[4]), ("x", True, 1.0, "", base[4]),
+                    ("x ", True, 1.0, None, base[4]),
+                    ("x", True, 1.0, None, datetime(2026, 11, 27, 9, 0, 1, tzinfo=WITA)),
+                    base[1:] + base[:1]]:
+        assert row_digest(changed, frozenset(), "") != digest, changed
+    assert row_digest(base, frozenset({S.TITLE}), "") != digest
+    assert row_digest(base, frozenset(), "other rules") != digest
+    assert row_digest(base, frozenset(), "", notes=("baris tersalin",)) != digest
+
+
+def test_a_row_not_yet_parsed_has_the_digest_of_the_entry_it_reads_as():
+    header = ["Kolom Kantor", *reversed(SPEC_HEADERS)]
+    layout = locate_headers(header, RULES)
+    values = complete_cells(**{S.PARAF_KADIS: True, S.RECEIVED: datetime(2026, 11, 27, 9, 0)})
+    formula = (6, header.index(S.CAPTION))
+    raw = [[values.get(h) for h in header],
+           [{S.TITLE: "Judul Saja", S.CAPTION: "=A1"}.get(h) for h in header],
+           [], ["milik kantor"]]
+    rows = sheet_rows(raw, layout, first_row=5, formulas=frozenset({formula}))
+    assert [r.number for r in rows] == [5, 6, 7, 8]
+    entries = entries_of(rows, layout, RULES)
+    assert [e.row for e in entries] == [5, 6]        # nothing a person typed in rows 7 and 8
+    for row, entry in zip(rows, entries):
+        assert row.entry_id == entry.entry_id
+        assert row.formulas == entry.formulas
+        assert row.digest("basis") == entry.digest("basis")
+    assert entries[1].formulas == {S.CAPTION}
+    assert entries == read_rows(raw, layout, RULES, first_row=5, formulas=frozenset({formula}))
+
+
 def test_short_rows_are_padded_with_empty_cells():
     raw = [["", None, "Judul Saja"]]
     [entry] = read_rows(raw, locate_headers(SPEC_HEADERS, RULES), RULES)
@@ -235,6 +273,7 @@ def test_a_third_approval_column_is_read_as_a_tick():
 @pytest.mark.parametrize("value, text", [
     (None, ""), ("  Judul  ", "Judul"), ("a\r\nb\rc", "a\nb\nc"), (17.0, "17"), (17.5, "17.5"),
     (3, "3"), (True, "TRUE"), (False, "FALSE"),
+    (datetime(2026, 11, 27, 9, 5, tzinfo=WITA), "2026-11-27 09:05:00"),   # office time, shown
 ])
 def test_entry_text_normalises_cells(value, text):
     entry = Entry(2, "X", {S.TITLE: value}, {})
@@ -242,12 +281,13 @@ def test_entry_text_normalises_cells(value, text):
 
 
 def test_entry_properties():
-    when = datetime(2026, 11, 2, 9, 30)
+    when = datetime(2026, 11, 2, 9, 30, tzinfo=WITA)
     entry = Entry(2, "X", {S.TITLE: " Judul ", S.AGENDA_NUMBER: "0017/2026 ", S.RECEIVED: when}, {})
     assert entry.title == "Judul"
     assert entry.agenda_number == "0017/2026"
     assert entry.received == when
-    assert Entry(2, "X", {S.RECEIVED: date(2026, 11, 2)}, {}).received == datetime(2026, 11, 2)
+    midnight = datetime(2026, 11, 2, tzinfo=WITA)      # a date-only cell, as a store gives it
+    assert Entry(2, "X", {S.RECEIVED: midnight}, {}).received == midnight
     assert Entry(2, "X", {S.RECEIVED: "2 November 2026"}, {}).received is None
     assert Entry(2, "X", {}, {}).received is None
 

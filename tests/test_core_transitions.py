@@ -11,8 +11,7 @@ import pytest
 from automation.core import schema as S
 from automation.core import transitions as T
 from automation.core.numbering import Numbering
-from automation.core.workflow import Action, Memory, PostRef
-from automation.ports import HistoryRow
+from automation.core.workflow import Action, Event, Memory, PostRef
 from tests.support.core import NOW, WITA, complete_cells, make_entry
 
 POST = PostRef(entry_id="ABC", slug="rapat-abc", post_id="101", url="https://x.go.id/rapat-abc/",
@@ -41,9 +40,10 @@ def test_a_row_showing_program_cells_was_known_before():
 def test_recovery_takes_the_post_and_the_archive_cells_from_the_sheet():
     entry = make_entry(complete_cells(**{
         S.ENTRY_ID: "ABC", S.AGENDA_NUMBER: "0004/2026", S.STATUS: "Diarsipkan",
-        S.PUBLISHED_AT: datetime(2026, 11, 20, 10, 0), S.ARCHIVE_NUMBER: "400/0002/X/XI/2026",
-        S.ARCHIVE_LOCATION: "Lemari", S.ARCHIVED_AT: datetime(2026, 11, 21, 9, 0)}))
-    memory = T.recovered(entry, POST, [], NOW, WITA)
+        S.PUBLISHED_AT: datetime(2026, 11, 20, 10, 0, tzinfo=WITA),
+        S.ARCHIVE_NUMBER: "400/0002/X/XI/2026", S.ARCHIVE_LOCATION: "Lemari",
+        S.ARCHIVED_AT: datetime(2026, 11, 21, 9, 0, tzinfo=WITA)}))
+    memory = T.recovered(entry, POST, [], NOW)
     assert memory.agenda_number == "0004/2026" and memory.post == POST and memory.version == 1
     assert memory.published_at == datetime(2026, 11, 20, 10, 0, tzinfo=WITA)
     assert memory.archive_number == "400/0002/X/XI/2026" and memory.archive_location == "Lemari"
@@ -55,16 +55,16 @@ def test_a_withdrawn_post_the_site_forgot_is_known_from_the_sheet():
     entry = make_entry(complete_cells(**{S.ENTRY_ID: "ABC", S.STATUS: "Ditarik",
                                          S.WEBSITE_URL: "https://x.go.id/berita/rapat-abc/"}),
                        ditolak=True)
-    memory = T.recovered(entry, None, [], NOW, WITA)
+    memory = T.recovered(entry, None, [], NOW)
     assert memory.post == PostRef("ABC", "rapat-abc", "https://x.go.id/berita/rapat-abc/",
                                   "rapat-abc", "", live=False)
 
 
 def test_recovery_neither_announces_nor_reminds_the_wait_again():
     entry = make_entry(complete_cells(**{S.ENTRY_ID: "ABC", S.STATUS: "Menunggu Paraf Kadis"}))
-    history = [HistoryRow(datetime(2026, 11, 27, 8, 0), "ABC", "0001/2026", "Diterima", ""),
-               HistoryRow(datetime(2026, 11, 27, 8, 30), "ABC", "0001/2026", "Lengkap", "")]
-    memory = T.recovered(entry, None, history, NOW, WITA)
+    history = [Event("ABC", "Diterima", datetime(2026, 11, 27, 8, 0, tzinfo=WITA), "0001/2026"),
+               Event("ABC", "Lengkap", datetime(2026, 11, 27, 8, 30, tzinfo=WITA), "0001/2026")]
+    memory = T.recovered(entry, None, history, NOW)
     assert memory.waiting_step == memory.reminded == "Paraf Kadis#1"
     assert memory.waiting_since == datetime(2026, 11, 27, 8, 30, tzinfo=WITA)
     assert memory.events == {"Diterima#0", "Lengkap#0"}

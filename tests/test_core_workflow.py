@@ -72,7 +72,17 @@ def test_status_and_note_literals_are_the_spec_strings():
 
 
 def test_event_key_joins_name_and_occurrence():
-    assert Event("Paraf Kadis", "2", "Dicentang").key == "Paraf Kadis#2"
+    assert Event(ENTRY_ID, "Paraf Kadis", NOW, AGENDA, "Dicentang", "2").key == "Paraf Kadis#2"
+
+
+def test_the_decision_stamps_its_events_with_the_entry_its_number_and_now():
+    entry = make_entry(kadis=True)
+    decision = decide(entry, fresh_memory(), content_of(entry), NOW, RULES)
+    assert decision.events == (
+        Event(ENTRY_ID, "Diterima", NOW, AGENDA,
+              "Dari Biro Administrasi Pimpinan; petugas Siti Aminah", "0"),
+        Event(ENTRY_ID, "Lengkap", NOW, AGENDA, "Data dan berkas lengkap", "0"),
+        Event(ENTRY_ID, "Paraf Kadis", NOW, AGENDA, "Dicentang", "1"))
 
 
 # --- a new row --------------------------------------------------------------------------------

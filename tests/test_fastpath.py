@@ -36,6 +36,20 @@ def test_a_cycle_after_one_edit_looks_at_that_row_only(tmp_path):
     assert agenda.by_title("Berita 4")[S.PARAF_KADIS] is True
 
 
+def test_a_row_written_once_is_settled_by_that_write(tmp_path):
+    """What a cycle writes is what the next read gives back: statuses as text, times in whole
+    seconds in the office's zone, so none of these rows is looked at again."""
+    agenda = Agenda(tmp_path, [row("Ditolak", **{S.REJECTED: True}),
+                               approved("Diarsip", **{S.PAPER_FILED: True}),
+                               approved("Tayang"), row("Lain")])
+    agenda.cycle(T[0] + timedelta(seconds=5, microseconds=600_000))
+    assert [agenda.by_title(t)[S.STATUS] for t in ("Ditolak", "Diarsip", "Tayang")] == [
+        "Ditolak", "Diarsipkan", "Tayang"]
+    agenda.edit("Lain", **{S.LEADER_NOTE: "Catatan baru"})
+    report = agenda.cycle(T[1])
+    assert report.rows == 4 and report.planned == 1
+
+
 def test_a_settled_row_whose_photo_is_replaced_is_looked_at(tmp_path):
     agenda = Agenda(tmp_path, [approved("Foto Diganti", **{S.MEDIA: "foto/b.jpg"}),
                                approved("Lain")])
@@ -66,6 +80,18 @@ def test_a_changed_configuration_unsettles_every_row(tmp_path):
     path.write_text(text.replace('[agenda]\npath = "buku_agenda.xlsx"\n',
                                  '[agenda]\npath = "buku_agenda.xlsx"\n'
                                  'news_types = ["Siaran Pers", "Pengumuman"]\n'), encoding="utf-8")
+    agenda.cfg = config_module.load(path)
+    assert agenda.cycle(T[30]).planned == 3
+
+
+def test_another_time_zone_unsettles_every_row(tmp_path):
+    # The same wall times mean other moments: every wait is measured anew.
+    agenda = settled_office(tmp_path, n=3)
+    path = agenda.folder / "config.toml"
+    text = path.read_text(encoding="utf-8")
+    assert 'timezone = "Asia/Makassar"\n' in text
+    path.write_text(text.replace('timezone = "Asia/Makassar"', 'timezone = "Asia/Jakarta"'),
+                    encoding="utf-8")
     agenda.cfg = config_module.load(path)
     assert agenda.cycle(T[30]).planned == 3
 

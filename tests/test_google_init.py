@@ -12,7 +12,7 @@ from automation import config as config_module
 from automation.agenda.cells import column_letter
 from automation.agenda.google_init import init_google, store_of
 from automation.core import schema as S
-from automation.ports import HistoryRow
+from automation.ports import Event
 from tests.fakes.google import OWNER, SERVICE_ACCOUNT, FakeGoogle
 from tests.support.config import config_toml
 
@@ -118,8 +118,9 @@ def test_riwayat_is_the_programs_to_write(fake, sid, cfg) -> None:
     for person in (STAFF, KADIS):
         with pytest.raises(Exception, match="protected"):
             fake.edit(sid, f"'{S.HISTORY_SHEET}'!A5", [["diubah"]], user=person)
-    store_of(cfg).write([], [HistoryRow(datetime(2026, 11, 27, 9), "ABC", "0001/2026", "Tayang",
-                                        "https://x/")], recheck_history=False)
+    at = datetime(2026, 11, 27, 9, tzinfo=cfg.tz)
+    store_of(cfg).write([], [Event("ABC", "Tayang", at, "0001/2026", "https://x/")],
+                        recheck_history=False)
     assert fake.values(sid, f"'{S.HISTORY_SHEET}'!B2:D2") == [["ABC", "0001/2026", "Tayang"]]
 
 

@@ -15,7 +15,7 @@ from automation.agenda.cells import column_letter
 from automation.agenda.google_store import GoogleSheetAgenda
 from automation.core import schema as S
 from automation.google_api import GoogleUnavailable, RetryPolicy, load_credentials
-from automation.ports import AdapterError, HistoryRow, RowWrite
+from automation.ports import AdapterError, Event, RowWrite
 from tests.fakes.google import SERVICE_ACCOUNT, FakeGoogle
 
 SHEET = "Buku Agenda"
@@ -25,7 +25,8 @@ TZ = ZoneInfo("Asia/Makassar")
 
 
 def serial(moment: datetime) -> float:
-    return (moment - datetime(1899, 12, 30)).total_seconds() / 86400
+    """The serial the sheet holds for an aware time: its wall-clock time in the office's zone."""
+    return (moment.astimezone(TZ).replace(tzinfo=None) - datetime(1899, 12, 30)).total_seconds() / 86400
 
 
 class FakeSleep:
@@ -104,7 +105,9 @@ def test_read_gives_booleans_and_datetimes_in_one_request(fake: FakeGoogle, agen
     assert alpha[HEADERS.index(S.PARAF_KADIS)] is True
     assert alpha[HEADERS.index(S.TITLE)] == "Alpha"
     assert alpha[HEADERS.index(S.AGENDA_NUMBER)] is None          # empty cells are None
-    assert sheet.rows[2][HEADERS.index(S.RECEIVED)] == datetime(2026, 11, 27, 14, 5)
+    # a time comes out aware, in the office's zone
+    assert sheet.rows[2][HEADERS.index(S.RECEIVED)] == datetime(2026, 11, 27, 14, 5, tzinfo=TZ)
+    assert sheet.rows[2][HEADERS.index(S.RECEIVED)].tzinfo is TZ
     assert sheet.version == store.version()
     # budget: one Sheets read and one Drive probe (the second probe is the assert's)
     assert (fake.sheets_reads, fake.sheets_writes, fake.drive_requests) == (1, 0, 2)
@@ -137,7 +140,7 @@ def test_write_lands_by_id_after_a_person_sorted_between_read_and_write(
     fake.before_request(lambda request: sort_by_title(fake, agenda), "sheets")
     writes = [RowWrite(eid, rows[eid], {S.STATUS: f"status {eid}", S.AGENDA_NUMBER: f"000{i}/2026"})
               for i, eid in enumerate(["id-a", "id-b", "id-c"], start=1)]
-    report = store.write(writes, [])
+    report = store.write(writes, [], sheet)
     assert sorted(report.written) == ["id-a", "id-b", "id-c"] and report.missed == ()
     assert fake.values(agenda, f"'{SHEET}'!{COL[S.TITLE]}2:{COL[S.TITLE]}4") == [["Alpha"], ["Bravo"], ["Charlie"]]
     for eid in ("id-a", "id-b", "id-c"):
@@ -156,7 +159,8 @@ def test_rows_without_id_are_found_by_match(fake: FakeGoogle, agenda: str,
     # a row is inserted above it before the write
     fake.before_request(lambda r: fake.apply(agenda, [{"insertDimension": {"range": {
         "sheetId": 0, "dimension": "ROWS", "startIndex": 1, "endIndex": 2}}}]), "sheets")
-    report = store.write([RowWrite("id-d", 5, {S.ENTRY_ID: "id-d", S.STATUS: "Belum Lengkap"}, match)], [])
+    report = store.write([RowWrite("id-d", 5, {S.ENTRY_ID: "id-d", S.STATUS: "Belum Lengkap"}, match)], [],
+                         sheet)
     assert report.written == ("id-d",)
     assert fake.values(agenda, f"'{SHEET}'!{COL[S.TITLE]}6:{COL[S.ENTRY_ID]}6")[0][0] == "Delta"
     assert cell(fake, agenda, S.ENTRY_ID, 6).value == "id-d"
@@ -168,12 +172,12 @@ def test_rows_without_id_are_found_by_match(fake: FakeGoogle, agenda: str,
 def test_copied_row_gets_its_new_id_by_match_and_where_it_was(fake: FakeGoogle, agenda: str,
                                                               store: GoogleSheetAgenda) -> None:
     fake.edit(agenda, f"'{SHEET}'!A5", [row("id-a", "Alpha copy")])
-    store.read()
+    sheet = store.read()
     match = {S.ENTRY_ID: "id-a", S.TITLE: "Alpha copy", S.SOURCE: "Biro Umum", S.RECEIVER: "Rina"}
     report = store.write([RowWrite("id-e", 5, {S.ENTRY_ID: "id-e"}, match),
                           RowWrite("id-a", 3, {S.STATUS: "Tayang"},
                                    {S.ENTRY_ID: "id-a", S.TITLE: "Alpha", S.SOURCE: "Biro Umum",
-                                    S.RECEIVER: "Rina"})], [])
+                                    S.RECEIVER: "Rina"})], [], sheet)
     assert sorted(report.written) == ["id-a", "id-e"]
     assert cell(fake, agenda, S.ENTRY_ID, 5).value == "id-e"
     assert cell(fake, agenda, S.STATUS, 3).value == "Tayang"
@@ -182,11 +186,12 @@ def test_copied_row_gets_its_new_id_by_match_and_where_it_was(fake: FakeGoogle, 
 
 def test_deleted_row_is_missed_and_nothing_is_written_elsewhere(fake: FakeGoogle, agenda: str,
                                                                 store: GoogleSheetAgenda) -> None:
-    store.read()
+    sheet = store.read()
     before = fake.values(agenda, f"'{SHEET}'")
     fake.before_request(lambda r: fake.apply(agenda, [{"deleteDimension": {"range": {
         "sheetId": 0, "dimension": "ROWS", "startIndex": 2, "endIndex": 3}}}]), "sheets")   # Alpha
-    report = store.write([RowWrite("id-a", 3, {S.STATUS: "Tayang", S.WEBSITE_URL: "https://x/"})], [])
+    report = store.write([RowWrite("id-a", 3, {S.STATUS: "Tayang", S.WEBSITE_URL: "https://x/"})], [],
+                         sheet)
     assert report.written == () and report.missed == ("id-a",)
     after = fake.values(agenda, f"'{SHEET}'")
     assert after == [before[0], before[1], before[3]]            # only the person's deletion
@@ -195,10 +200,10 @@ def test_deleted_row_is_missed_and_nothing_is_written_elsewhere(fake: FakeGoogle
 
 def test_a_column_inserted_between_read_and_write_is_followed(fake: FakeGoogle, agenda: str,
                                                                store: GoogleSheetAgenda) -> None:
-    store.read()
+    sheet = store.read()
     fake.before_request(lambda r: fake.apply(agenda, [{"insertDimension": {"range": {
         "sheetId": 0, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 1}}}]), "sheets")
-    report = store.write([RowWrite("id-a", 3, {S.STATUS: "Tayang"})], [])
+    report = store.write([RowWrite("id-a", 3, {S.STATUS: "Tayang"})], [], sheet)
     assert report.written == ("id-a",)
     status = column_letter(HEADERS.index(S.STATUS) + 1)
     assert fake.cell(agenda, f"'{SHEET}'!{status}3").value == "Tayang"
@@ -210,12 +215,12 @@ def test_a_column_inserted_between_read_and_write_is_followed(fake: FakeGoogle, 
 def test_text_stays_text_ticks_are_booleans_dates_are_serials(fake: FakeGoogle, agenda: str,
                                                               store: GoogleSheetAgenda) -> None:
     fake.edit(agenda, f"'{SHEET}'!{COL[S.ARCHIVE_NUMBER]}3", [["old"]])
-    store.read()
-    when = datetime(2026, 11, 27, 14, 5)
+    sheet = store.read()
+    when = datetime(2026, 11, 27, 14, 5, tzinfo=TZ)
     cells = {
         S.SYSTEM_NOTE: '=IMPORTXML("http://evil.example/","//a")', S.AGENDA_NUMBER: "1/2026",
         S.WEBSITE_URL: "=1+1", S.PARAF_KADIS: False, S.PUBLISHED_AT: when, S.ARCHIVE_NUMBER: None}
-    store.write([RowWrite("id-a", 3, cells)], [])
+    store.write([RowWrite("id-a", 3, cells)], [], sheet)
     for header, text in ((S.SYSTEM_NOTE, cells[S.SYSTEM_NOTE]), (S.AGENDA_NUMBER, "1/2026"),
                          (S.WEBSITE_URL, "=1+1")):
         stored = cell(fake, agenda, header, 3)
@@ -238,14 +243,31 @@ def test_text_stays_text_ticks_are_booleans_dates_are_serials(fake: FakeGoogle, 
 
 def test_aware_datetimes_are_written_in_the_office_time_zone(fake: FakeGoogle, agenda: str,
                                                              store: GoogleSheetAgenda) -> None:
-    store.write([RowWrite("id-a", 3, {S.ARCHIVED_AT: datetime(2026, 11, 27, 6, 5, tzinfo=ZoneInfo("UTC"))})], [])
-    assert cell(fake, agenda, S.ARCHIVED_AT, 3).value == pytest.approx(serial(datetime(2026, 11, 27, 14, 5)))
+    sheet = store.read()
+    utc = datetime(2026, 11, 27, 6, 5, 7, 600_000, tzinfo=ZoneInfo("UTC"))
+    store.write([RowWrite("id-a", 3, {S.ARCHIVED_AT: utc})], [Event("id-a", "Diarsipkan", utc)], sheet)
+    local = datetime(2026, 11, 27, 14, 5, 7, tzinfo=TZ)           # whole seconds, as sheets keep
+    assert cell(fake, agenda, S.ARCHIVED_AT, 3).value == pytest.approx(serial(local), abs=1e-9)
+    assert fake.cell(agenda, f"'{S.HISTORY_SHEET}'!A2").value == pytest.approx(serial(local), abs=1e-9)
+    assert store.read().rows[1][HEADERS.index(S.ARCHIVED_AT)] == local
+    assert store.history()[-1].at == local
+
+
+def test_a_naive_time_is_refused_and_nothing_is_written(fake: FakeGoogle, agenda: str,
+                                                         store: GoogleSheetAgenda) -> None:
+    sheet = store.read()
+    fake.clear_log()
+    with pytest.raises(ValueError, match="naive"):
+        store.write([RowWrite("id-a", 3, {S.ARCHIVED_AT: datetime(2026, 11, 27, 14, 5)})], [], sheet)
+    with pytest.raises(ValueError, match="naive"):
+        store.put_sheet("Status Program", [["Waktu", datetime(2026, 11, 27, 14, 5)]])
+    assert fake.sheets_writes == 0
 
 
 def test_unchanged_cells_are_not_written(fake: FakeGoogle, agenda: str,
                                          store: GoogleSheetAgenda) -> None:
-    store.read()
-    report = store.write([RowWrite("id-a", 3, {S.TITLE: "Alpha", S.PARAF_KADIS: True})], [])
+    sheet = store.read()
+    report = store.write([RowWrite("id-a", 3, {S.TITLE: "Alpha", S.PARAF_KADIS: True})], [], sheet)
     assert report.written == ("id-a",)
     assert fake.sheets_writes == 0
 
@@ -271,18 +293,18 @@ def test_read_reports_formula_cells_also_when_they_show_nothing_or_an_error(
     assert sheet.formulas == {(3, HEADERS.index(S.RECEIVED)), (4, HEADERS.index(S.NEWS_TYPE))}
     assert sheet.rows[1][HEADERS.index(S.RECEIVED)] is None          # shows nothing
     assert sheet.rows[2][HEADERS.index(S.NEWS_TYPE)] == "#N/A"
-    assert sheet.rows[2][HEADERS.index(S.RECEIVED)] == datetime(2026, 11, 27, 14, 5)
+    assert sheet.rows[2][HEADERS.index(S.RECEIVED)] == datetime(2026, 11, 27, 14, 5, tzinfo=TZ)
     assert (fake.sheets_reads, fake.drive_requests) == (1, 1)       # still one Sheets read
 
 
 def test_a_write_never_goes_over_a_cell_that_held_a_formula(fake: FakeGoogle, agenda: str,
                                                             store: GoogleSheetAgenda) -> None:
     office_formulas(fake, agenda)
-    store.read()
+    sheet = store.read()
     sort_by_title(fake, agenda)             # Alpha moves up to row 2, its formula with it
-    when = datetime(2026, 11, 27, 9, 0)
+    when = datetime(2026, 11, 27, 9, 0, tzinfo=TZ)
     report = store.write([RowWrite("id-a", 3, {S.RECEIVED: when, S.STATUS: "Belum Lengkap"}),
-                          RowWrite("id-b", 4, {S.NEWS_TYPE: "Siaran Pers", S.STATUS: "x"})], [])
+                          RowWrite("id-b", 4, {S.NEWS_TYPE: "Siaran Pers", S.STATUS: "x"})], [], sheet)
     assert sorted(report.written) == ["id-a", "id-b"]
     alpha, bravo = where(fake, agenda, "id-a"), where(fake, agenda, "id-b")
     assert alpha == 2
@@ -300,12 +322,13 @@ def test_a_new_rows_formula_is_kept_when_its_id_is_given_and_after(
     fake.edit(agenda, f"'{SHEET}'!A5", [row("", "Delta")])
     fake.define_formula(agenda, TODAY_IF_EMPTY, "")
     fake.edit(agenda, f"'{SHEET}'!{COL[S.RECEIVED]}5", [[TODAY_IF_EMPTY]])
-    store.read()
+    sheet = store.read()
     match = {S.ENTRY_ID: "", S.TITLE: "Delta", S.SOURCE: "Biro Umum", S.RECEIVER: "Rina"}
-    when = datetime(2026, 11, 27, 9, 0)
-    store.write([RowWrite("id-d", 5, {S.ENTRY_ID: "id-d", S.RECEIVED: when}, match)], [])
+    when = datetime(2026, 11, 27, 9, 0, tzinfo=TZ)
+    store.write([RowWrite("id-d", 5, {S.ENTRY_ID: "id-d", S.RECEIVED: when}, match)], [], sheet)
     assert cell(fake, agenda, S.ENTRY_ID, 5).value == "id-d"
-    store.write([RowWrite("id-d", 5, {S.RECEIVED: when, S.STATUS: "Belum Lengkap"})], [])
+    # a second write from the same read (as a cycle makes): the row is found by its new ID
+    store.write([RowWrite("id-d", 5, {S.RECEIVED: when, S.STATUS: "Belum Lengkap"})], [], sheet)
     assert cell(fake, agenda, S.RECEIVED, 5).formula == TODAY_IF_EMPTY
     assert cell(fake, agenda, S.STATUS, 5).value == "Belum Lengkap"
 
@@ -314,13 +337,13 @@ def test_a_new_rows_formula_is_kept_when_its_id_is_given_and_after(
 
 def test_riwayat_never_gets_the_same_row_twice(fake: FakeGoogle, agenda: str,
                                                store: GoogleSheetAgenda) -> None:
-    at = datetime(2026, 11, 27, 14, 5)
-    events = [HistoryRow(at, "id-a", "0001/2026", "Tayang", "https://x/"),
-              HistoryRow(at, "id-a", "0001/2026", "Tayang", "https://x/"),      # repeated in the batch
-              HistoryRow(at, "id-b", "0002/2026", "Diterima", "")]
+    at = datetime(2026, 11, 27, 14, 5, tzinfo=TZ)
+    events = [Event("id-a", "Tayang", at, "0001/2026", "https://x/"),
+              Event("id-a", "Tayang", at, "0001/2026", "https://x/"),      # repeated in the batch
+              Event("id-b", "Diterima", at, "0002/2026", "")]
     store.write([], events)
     store.write([], events, recheck_history=True)                                # an interrupted retry
-    store.write([], events[:1] + [HistoryRow(at, "id-c", "1/2026", "Ditolak", "=1+1")])
+    store.write([], events[:1] + [Event("id-c", "Ditolak", at, "1/2026", "=1+1")])
     rows = fake.values(agenda, f"'{S.HISTORY_SHEET}'!A2:E")
     assert [r[1:] for r in rows] == [["id-a", "0001/2026", "Tayang", "https://x/"],
                                      ["id-b", "0002/2026", "Diterima"],
@@ -330,7 +353,7 @@ def test_riwayat_never_gets_the_same_row_twice(fake: FakeGoogle, agenda: str,
     # Google does, so only the serial is checked here)
     assert fake.cell(agenda, f"'{S.HISTORY_SHEET}'!A2").value == pytest.approx(serial(at))
     history = store.history()
-    assert history[0] == HistoryRow(at, "id-a", "0001/2026", "Tayang", "https://x/")
+    assert history[0] == Event("id-a", "Tayang", at, "0001/2026", "https://x/")
     assert [h.entry_id for h in history] == ["id-a", "id-b", "id-c"]
     appends = [r for r in fake.requests_log if r.path.endswith(":append")]
     assert len(appends) == 2 and all(r.query["valueInputOption"] == "RAW" and
@@ -339,10 +362,11 @@ def test_riwayat_never_gets_the_same_row_twice(fake: FakeGoogle, agenda: str,
 
 def test_without_recheck_riwayat_is_not_read(fake: FakeGoogle, agenda: str,
                                              store: GoogleSheetAgenda) -> None:
-    store.read()
+    sheet = store.read()
     fake.clear_log()
     store.write([RowWrite("id-a", 3, {S.STATUS: "Tayang"})],
-                [HistoryRow(datetime(2026, 11, 27), "id-a", "", "Tayang", "")], recheck_history=False)
+                [Event("id-a", "Tayang", datetime(2026, 11, 27, tzinfo=TZ))], sheet,
+                recheck_history=False)
     batch_get = [r for r in fake.requests_log if r.path.endswith("values:batchGet")]
     assert len(batch_get) == 1
     assert not any(S.HISTORY_SHEET in str(rng) for rng in batch_get[0].query["ranges"])
@@ -358,13 +382,13 @@ def test_request_budget_of_a_cycle_publishing_five_rows(fake: FakeGoogle, agenda
     assert (fake.sheets_reads, fake.sheets_writes, fake.drive_requests) == (1, 0, 1)
     fake.clear_log()
     ids = [r[HEADERS.index(S.ENTRY_ID)] for r in sheet.rows][3:8]
-    at = datetime(2026, 11, 27, 14, 5)
+    at = datetime(2026, 11, 27, 14, 5, tzinfo=TZ)
     writes = [RowWrite(eid, 0, {S.STATUS: "Tayang", S.WEBSITE_URL: f"https://x/{eid}/",
                                 S.PUBLISHED_AT: at, S.ARCHIVE_NUMBER: f"400.14.5.6/{i:04d}/DKISP/XI/2026",
                                 S.SYSTEM_NOTE: ""})
               for i, eid in enumerate(ids, start=1)]
-    events = [HistoryRow(at, eid, "", "Tayang", f"https://x/{eid}/") for eid in ids]
-    report = store.write(writes, events, recheck_history=True)
+    events = [Event(eid, "Tayang", at, "", f"https://x/{eid}/") for eid in ids]
+    report = store.write(writes, events, sheet, recheck_history=True)
     assert sorted(report.written) == sorted(ids)
     assert fake.sheets_reads <= 1 and fake.sheets_writes <= 2
     assert (fake.sheets_reads, fake.sheets_writes, fake.drive_requests) == (1, 2, 1)
@@ -378,10 +402,10 @@ def test_request_budget_of_a_cycle_publishing_five_rows(fake: FakeGoogle, agenda
 
 def test_budget_holds_for_writes_without_a_read_in_between(fake: FakeGoogle, agenda: str,
                                                            store: GoogleSheetAgenda) -> None:
-    store.read()
-    store.write([RowWrite("id-a", 3, {S.STATUS: "A"})], [])     # e.g. saving new IDs first
+    sheet = store.read()
+    store.write([RowWrite("id-a", 3, {S.STATUS: "A"})], [], sheet)     # e.g. saving new IDs first
     fake.clear_log()
-    store.write([RowWrite("id-b", 4, {S.STATUS: "B"})], [])
+    store.write([RowWrite("id-b", 4, {S.STATUS: "B"})], [], sheet)
     assert (fake.sheets_reads, fake.sheets_writes, fake.drive_requests) == (1, 1, 1)
 
 
@@ -407,11 +431,11 @@ def test_drive_rate_limit_403_is_retried(fake: FakeGoogle, agenda: str, store: G
 def test_repeated_503_gives_up_with_adapter_error_within_bounds(fake: FakeGoogle, agenda: str,
                                                                 store: GoogleSheetAgenda,
                                                                 sleep: FakeSleep) -> None:
-    store.read()
+    sheet = store.read()
     fake.clear_log()
     fake.server_error("sheets", status=503, times=100)
     with pytest.raises(AdapterError) as caught:
-        store.write([RowWrite("id-a", 3, {S.STATUS: "Tayang"})], [])
+        store.write([RowWrite("id-a", 3, {S.STATUS: "Tayang"})], [], sheet)
     assert isinstance(caught.value, GoogleUnavailable)
     assert "503" in str(caught.value) and "next cycle" in str(caught.value)
     assert caught.value.note and "siklus berikutnya" in caught.value.note
@@ -425,7 +449,7 @@ def test_append_is_not_retried_after_a_server_error(fake: FakeGoogle, agenda: st
     """A 5xx may hide a carried-out append: not repeated blindly; the cycle rechecks next time."""
     fake.server_error(lambda r: r.path.endswith(":append"), status=500)
     with pytest.raises(GoogleUnavailable):
-        store.write([], [HistoryRow(datetime(2026, 11, 27), "id-a", "", "Tayang", "")])
+        store.write([], [Event("id-a", "Tayang", datetime(2026, 11, 27, tzinfo=TZ))])
     assert len([r for r in fake.requests_log if r.path.endswith(":append")]) == 1
 
 
@@ -467,9 +491,9 @@ def test_read_only_share_refuses_the_write_naming_the_account(fake: FakeGoogle, 
     sid = fake.add_spreadsheet("Read only", [SHEET, S.HISTORY_SHEET], shared="reader")
     fake.edit(sid, f"'{SHEET}'!A1", [HEADERS, row("id-a", "Alpha")])
     store = GoogleSheetAgenda(sid, SHEET, credentials, TZ, sleep=FakeSleep())
-    store.read()
+    sheet = store.read()
     with pytest.raises(AdapterError, match=f"{SERVICE_ACCOUNT} as Editor"):
-        store.write([RowWrite("id-a", 2, {S.STATUS: "x"})], [])
+        store.write([RowWrite("id-a", 2, {S.STATUS: "x"})], [], sheet)
 
 
 @pytest.mark.parametrize("content, expected", [
@@ -608,3 +632,21 @@ def test_rows_approved_at_first_sight_keep_the_budget_and_publish_one_cycle_late
           f"publishing {second}")
     for reads, writes, _ in (first, second):
         assert reads <= 2 and writes <= 2
+
+
+def test_rows_a_google_cycle_wrote_are_settled_by_that_write(
+        fake: FakeGoogle, credentials: Path, tmp_path: Path) -> None:
+    """What the cycle wrote reads back as it was meant (a status as text, a time in whole
+    seconds in the office's zone): the next cycle looks at the edited row only."""
+    from datetime import timedelta
+
+    from tests.support.workspace import NOW
+    from tests.support.workspace import row as agenda_row
+
+    office = _GoogleOffice(fake, credentials, tmp_path / "ws",
+                           [agenda_row("Ditolak", **{S.REJECTED: True}), agenda_row("Lain")])
+    office.cycle(NOW + timedelta(seconds=5, microseconds=600_000))
+    assert office.column(S.STATUS, 1) == [["Ditolak"]]
+    office.tick(3, S.LEADER_NOTE, "Catatan baru")
+    report = office.local.cycle(NOW + timedelta(minutes=1), store=lambda _: office.store)
+    assert report.rows == 2 and report.planned == 1

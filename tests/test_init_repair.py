@@ -19,7 +19,7 @@ from automation.agenda.xlsx_store import XlsxAgenda
 from automation.ports import RowWrite
 from automation.core import schema as S
 from tests.support.config import config_toml
-from tests.support.workspace import Agenda, approved, row
+from tests.support.workspace import WITA, Agenda, approved, row
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -141,7 +141,7 @@ def test_a_missing_pratinjau_is_added_right_of_the_last_header_keeping_every_cel
 
 def test_check_does_not_call_a_missing_optional_column_a_problem(office):
     without(office, S.PREVIEW)
-    store = XlsxAgenda(office.path, "Buku Agenda", office.folder / "backup")
+    store = XlsxAgenda(office.path, "Buku Agenda", office.folder / "backup", WITA)
     assert store.check() == []
     checked = main("check", cwd=office.folder)
     assert check_line(checked.stdout, "Headers").startswith("OK"), checked.stdout
@@ -152,7 +152,7 @@ def test_init_on_an_agenda_missing_both_adds_both_in_one_write(office):
     book = openpyxl.load_workbook(office.path)
     del book[S.HISTORY_SHEET]
     book.save(office.path)
-    store = XlsxAgenda(office.path, "Buku Agenda", office.folder / "backup")
+    store = XlsxAgenda(office.path, "Buku Agenda", office.folder / "backup", WITA)
     added = store.repair(S.agenda_columns(office.cfg.approval.columns))
     assert len(added) == 2
     assert (office.folder / "backup" / office.path.name).exists()
@@ -227,7 +227,7 @@ def test_until_init_adds_an_optional_column_writes_to_it_are_left_out(office):
     without(office, S.PREVIEW)
     office.cycle()
     entry_id = office.by_title("Rapat Koordinasi")[S.ENTRY_ID]
-    store = XlsxAgenda(office.path, "Buku Agenda", office.folder / "backup")
+    store = XlsxAgenda(office.path, "Buku Agenda", office.folder / "backup", WITA)
     report = store.write([RowWrite(entry_id, 3, {S.PREVIEW: "pratinjau/0002-2026-v1.pdf",
                                                  S.SYSTEM_NOTE: "dicek"})], [])
     assert report.written == (entry_id,)
@@ -245,7 +245,7 @@ def test_repair_lists_every_problem_a_person_must_fix_and_changes_nothing(office
     ws.cell(row=1, column=ws.max_column + 1, value=S.ENTRY_ID).data_type = "s"
     book.save(office.path)
     before = office.path.read_bytes()
-    store = XlsxAgenda(office.path, "Buku Agenda", office.folder / "backup")
+    store = XlsxAgenda(office.path, "Buku Agenda", office.folder / "backup", WITA)
     with pytest.raises(NeedsPerson) as refused:
         store.repair(S.agenda_columns(office.cfg.approval.columns))
     problems = refused.value.problems

@@ -23,17 +23,17 @@ from automation.agenda.google_store import GoogleSheetAgenda
 from automation.agenda.ooxml import NS
 from automation.agenda.xlsx_store import XlsxAgenda, read_grid
 from automation.core import schema as S
-from automation.ports import HistoryRow, RowWrite, StoreBusy
+from automation.ports import Event, RowWrite, StoreBusy
 from tests.fakes.google import OWNER, SERVICE_ACCOUNT, ApiError, FakeGoogle
-from tests.support.workspace import Agenda, approved, row
+from tests.support.workspace import WITA, Agenda, approved, row
 
-WHEN = datetime(2026, 11, 27, 14, 5)
+WHEN = datetime(2026, 11, 27, 14, 5, tzinfo=WITA)
 REKAP = [["Jenis Berita", "Diterima", "Tayang", "Terakhir"],
          ["Siaran Pers", 12, 10.5, WHEN],
          ["=IMPORTXML(\"http://x\") & <b>", 0, None, None],
          [None, None, None, None],                               # a blank row stays blank
          ["Jumlah", 12, True, "=1+1"]]
-SHORT = [["Status", "Waktu"], ["aktif", datetime(2026, 11, 28, 8, 30)]]
+SHORT = [["Status", "Waktu"], ["aktif", datetime(2026, 11, 28, 8, 30, tzinfo=WITA)]]
 
 
 def parts(path: Path) -> dict[str, bytes]:
@@ -68,7 +68,7 @@ def book(tmp_path: Path) -> Agenda:
 
 
 def xlsx_store(book: Agenda) -> XlsxAgenda:
-    return XlsxAgenda(book.path, "Buku Agenda", book.folder / "backup")
+    return XlsxAgenda(book.path, "Buku Agenda", book.folder / "backup", WITA)
 
 
 def test_xlsx_a_new_sheet_is_added_and_only_its_registration_changes(book: Agenda) -> None:
@@ -84,12 +84,13 @@ def test_xlsx_a_new_sheet_is_added_and_only_its_registration_changes(book: Agend
                        "xl/styles.xml"}
     assert any(n.startswith("xl/media/") for n in after)       # the office's picture is there
 
-    assert trimmed(read_grid(book.path.read_bytes(), "Rekap")) == trimmed(REKAP)
+    assert trimmed(read_grid(book.path.read_bytes(), "Rekap", WITA)) == trimmed(REKAP)
     wb = openpyxl.load_workbook(book.path)
     assert wb.sheetnames[-1] == "Rekap"
     ws = wb["Rekap"]
     assert [c.value for c in ws[1]] == REKAP[0] and ws["A1"].font.b
-    assert ws["D2"].value == WHEN and ws["D2"].number_format == S.DATETIME_FORMAT
+    assert ws["D2"].value == WHEN.replace(tzinfo=None)          # the office's local time
+    assert ws["D2"].number_format == S.DATETIME_FORMAT
     assert ws["B2"].value == 12 and ws["C2"].value == 10.5 and ws["C5"].value is True
     for ref, text in (("A3", REKAP[2][0]), ("D5", "=1+1")):      # text, not formulas
         assert ws[ref].value == text and ws[ref].data_type == "s"
@@ -111,9 +112,9 @@ def test_xlsx_an_existing_sheet_is_replaced_whole_and_styles_do_not_grow(book: A
     (part,) = {n for n in first if first[n] != second[n]}       # the sheet, nothing else
     assert part.startswith("xl/worksheets/")
     assert third == second                                       # the same content: same bytes
-    assert trimmed(read_grid(book.path.read_bytes(), "Rekap")) == SHORT
+    assert trimmed(read_grid(book.path.read_bytes(), "Rekap", WITA)) == SHORT
     ws = openpyxl.load_workbook(book.path)["Rekap"]
-    assert ws.max_row == 2 and ws["B2"].value == SHORT[1][1]
+    assert ws.max_row == 2 and ws["B2"].value == SHORT[1][1].replace(tzinfo=None)
     assert openpyxl.load_workbook(book.path).sheetnames.count("Rekap") == 1
 
 
@@ -126,10 +127,10 @@ def test_xlsx_the_agenda_reads_and_writes_as_before_afterwards(book: Agenda) -> 
     assert book.by_title("A")[S.STATUS] == "Tayang"
     entry_id = book.by_title("B")[S.ENTRY_ID]
     store.write([RowWrite(entry_id, 3, {S.SYSTEM_NOTE: "dicek"})],
-                [HistoryRow(WHEN, entry_id, "", "Diterima", "x")])
+                [Event(entry_id, "Diterima", WHEN, "", "x")])
     assert book.by_title("B")[S.SYSTEM_NOTE] == "dicek"
-    assert trimmed(read_grid(book.path.read_bytes(), "Status Program")) == SHORT
-    assert store.history()[-1].event == "Diterima"
+    assert trimmed(read_grid(book.path.read_bytes(), "Status Program", WITA)) == SHORT
+    assert store.history()[-1].name == "Diterima"
 
 
 def test_xlsx_works_with_prefixed_namespaces(book: Agenda) -> None:
@@ -160,10 +161,11 @@ def test_xlsx_works_with_prefixed_namespaces(book: Agenda) -> None:
     after = parts(book.path)
     assert b"<x:row " in after[program_part] and b"<row " not in after[program_part]
     data = book.path.read_bytes()
-    assert trimmed(read_grid(data, "Rekap")) == trimmed(REKAP)
-    assert read_grid(data, "Status Program") == [["diganti"]]
+    assert trimmed(read_grid(data, "Rekap", WITA)) == trimmed(REKAP)
+    assert read_grid(data, "Status Program", WITA) == [["diganti"]]
     wb = openpyxl.load_workbook(book.path)
-    assert wb["Rekap"]["D2"].value == WHEN and wb["Status Program"]["A1"].value == "diganti"
+    assert wb["Rekap"]["D2"].value == WHEN.replace(tzinfo=None)
+    assert wb["Status Program"]["A1"].value == "diganti"
     assert store.read().header[2] == S.TITLE
 
 
@@ -180,7 +182,7 @@ def test_xlsx_a_locked_workbook_raises_store_busy(book: Agenda) -> None:
     assert book.path.read_bytes() == before
     assert not list(book.folder.glob(".~*"))                   # no temporary copy left behind
     xlsx_store(book).put_sheet("Rekap", REKAP)                  # and next time it works
-    assert trimmed(read_grid(book.path.read_bytes(), "Rekap")) == trimmed(REKAP)
+    assert trimmed(read_grid(book.path.read_bytes(), "Rekap", WITA)) == trimmed(REKAP)
 
 
 def test_xlsx_refuses_the_agenda_sheets(book: Agenda) -> None:
@@ -220,13 +222,13 @@ def agenda_values(fake: FakeGoogle, sid: str) -> list:
 
 
 def shown(fake: FakeGoogle, sid: str, name: str) -> list[list]:
-    """The worksheet's values, date-times as datetimes."""
+    """The worksheet's values, date-times as aware datetimes in the office's zone."""
     grid = trimmed(fake.values(sid, f"'{name}'"))
     for r, values in enumerate(grid):
         for c, v in enumerate(values):
             kind = fake.cell(sid, f"'{name}'!{chr(65 + c)}{r + 1}").format.get("numberFormat", {})
             if kind.get("type") == "DATE_TIME":
-                values[c] = from_serial(v)
+                values[c] = from_serial(v).replace(tzinfo=WITA)
     return grid
 
 
@@ -295,9 +297,9 @@ def test_google_the_agenda_reads_and_writes_as_before_afterwards(fake: FakeGoogl
     sheet = google_store.read()
     assert sheet.header == HEADERS and sheet.rows[0][HEADERS.index(S.TITLE)] == "Alpha"
     report = google_store.write([RowWrite("id-a", 2, {S.SYSTEM_NOTE: "dicek"})],
-                                [HistoryRow(WHEN, "id-a", "", "Lengkap", "")])
+                                [Event("id-a", "Lengkap", WHEN)], sheet)
     assert report.written == ("id-a",)
-    assert google_store.history()[-1].event == "Lengkap"
+    assert google_store.history()[-1].name == "Lengkap"
     google_store.put_sheet("Status Program", [["lagi"]])
     assert shown(fake, sheet_id, "Status Program") == [["lagi"]]
     assert google_store.read().rows[0][HEADERS.index(S.SYSTEM_NOTE)] == "dicek"
@@ -315,6 +317,6 @@ def test_xlsx_the_backup_keeps_the_agenda_from_before_the_last_write_into_rows(b
     backup = book.cfg.state_dir / "backup" / book.path.name
     before_cycle = backup.read_bytes()
     for n in range(3):                        # heartbeats: the program's own worksheet only
-        XlsxAgenda(book.path, "Buku Agenda", backup.parent).put_sheet("Status Program",
-                                                                      [["Siklus", n]])
+        XlsxAgenda(book.path, "Buku Agenda", backup.parent, WITA).put_sheet("Status Program",
+                                                                            [["Siklus", n]])
     assert backup.read_bytes() == before_cycle

@@ -12,18 +12,20 @@ from datetime import datetime
 import pytest
 
 from automation.core.recap import (
-    ARCHIVING, GONE, INPUT, RECEIVING, Counts, Overdue, RecapEvent, make_recap, percentile_90,
+    ARCHIVING, GONE, INPUT, RECEIVING, Counts, Overdue, make_recap, merge_events, percentile_90,
 )
+from automation.core.workflow import Event
+from tests.support.core import WITA
 
 KADIS, KABID = "Paraf Kadis", "Paraf Kabid"
 
 
 def at(day: int, hh: int, mm: int, month: int = 11) -> datetime:
-    return datetime(2026, month, day, hh, mm)
+    return datetime(2026, month, day, hh, mm, tzinfo=WITA)
 
 
-def events(entry_id: str, *pairs: tuple[datetime, str]) -> list[RecapEvent]:
-    return [RecapEvent(when, entry_id, name) for when, name in pairs]
+def events(entry_id: str, *pairs: tuple[datetime, str]) -> list[Event]:
+    return [Event(entry_id, name, when) for when, name in pairs]
 
 
 # Step minutes per entry, in SOP order (Penerimaan, Kadis, Kabid, Input, Pengarsipan).
@@ -193,6 +195,25 @@ def test_only_the_last_approval_step_ends_at_a_rejection():
     assert recap.steps == (RECEIVING, *columns, INPUT, ARCHIVING)
     assert recap.entries[0].minutes == (0, 1, 2, 6, None, None)
     assert recap.by_type == {GONE: Counts(received=1, rejected=1)}
+
+
+def test_an_event_in_both_the_ledger_and_riwayat_counts_once():
+    # The ledger keeps fractions of a second, Riwayat whole seconds: the same Tayang.
+    tayang = at(3, 9, 15).replace(second=59)
+    ledger = [Event("A", "Tayang", tayang.replace(microsecond=700000), "0001/2026", "", "0")]
+    riwayat = [Event("A", "Tayang", tayang, "0001/2026"),
+               Event("A", "Diarsipkan", at(3, 9, 20), "0001/2026"),
+               Event("A", "Lengkap", "bukan tanggal", "0001/2026")]
+    merged = merge_events(ledger, riwayat)
+    assert merged == [ledger[0], riwayat[1]]
+    assert make_recap(merged, {}, 2026, 11).entries[0].agenda_number == "0001/2026"
+
+
+def test_an_entry_is_numbered_by_the_first_of_its_events_that_names_a_number():
+    recap = make_recap([Event("A", "Diterima", at(3, 9, 0)),
+                        Event("A", "Lengkap", at(3, 9, 1), "0001/2026"),
+                        Event("A", "Tayang", at(3, 9, 2), "0002/2026")], {}, 2026, 11)
+    assert recap.entries[0].agenda_number == "0001/2026"
 
 
 def test_the_90th_percentile_definition():

@@ -13,8 +13,6 @@ import openpyxl
 import pytest
 
 from automation.core import schema as S
-from automation.ports import HistoryRow
-from automation.report import merge_events
 from tests.support.config import config_toml
 from tests.support.workspace import WITA, Agenda, row
 
@@ -238,19 +236,6 @@ def test_an_unreachable_agenda_exits_1(tmp_path):
     done = main("report", "--month", "2026-11", cwd=tmp_path)
     assert done.returncode == 1 and "recap could not be made" in done.stderr
     assert not (tmp_path / "reports").exists()
-
-
-def test_an_event_in_both_the_ledger_and_riwayat_counts_once():
-    # The ledger keeps fractions of a second, Riwayat whole seconds: the same Tayang.
-    ledger = [("A", datetime(2026, 11, 3, 9, 15, 59, 700000), "0001/2026", "Tayang")]
-    riwayat = [HistoryRow(datetime(2026, 11, 3, 9, 15, 59), "A", "0001/2026", "Tayang", ""),
-               HistoryRow(datetime(2026, 11, 3, 9, 20), "A", "0001/2026", "Diarsipkan", ""),
-               HistoryRow("bukan tanggal", "A", "0001/2026", "Lengkap", "")]
-    events, numbers = merge_events(ledger, riwayat)
-    assert [(e.at, e.event) for e in events] == [
-        (datetime(2026, 11, 3, 9, 15, 59, 700000), "Tayang"),
-        (datetime(2026, 11, 3, 9, 20), "Diarsipkan")]
-    assert numbers == {"A": "0001/2026"}
 
 
 def test_on_a_google_sheet_the_recap_goes_into_a_protected_rekap_worksheet(tmp_path, monkeypatch):

@@ -17,10 +17,10 @@ from automation.agenda.ooxml import Worksheet as _SheetXml, _Styles
 from automation.agenda.xlsx_store import XlsxAgenda
 from automation.core import schema as S
 from automation.ports import RowWrite
-from tests.support.workspace import Agenda, row
+from tests.support.workspace import WITA, Agenda, row
 
 SHEET = "xl/worksheets/sheet1.xml"          # the template's first worksheet: the agenda
-WHEN = datetime(2026, 11, 27, 14, 5)
+WHEN = datetime(2026, 11, 27, 14, 5)            # as the sheet holds it (what ooxml takes)
 
 
 def parts(path: Path) -> dict[str, bytes]:
@@ -99,7 +99,7 @@ def office(tmp_path: Path) -> Agenda:
 
 
 def store_of(agenda: Agenda) -> XlsxAgenda:
-    return XlsxAgenda(agenda.path, "Buku Agenda", agenda.folder / "backup")
+    return XlsxAgenda(agenda.path, "Buku Agenda", agenda.folder / "backup", WITA)
 
 
 def test_read_reports_every_formula_cell_and_errors_as_their_text(office):
@@ -123,14 +123,13 @@ def test_a_write_never_touches_a_formula_cell(office):
                f"{at[S.SYSTEM_NOTE]}3")}
     store = store_of(office)
     assert before[f"{at[S.SYSTEM_NOTE]}3"] is None      # in the array's range, but no cell
-    for fresh in (False, True):       # with the last read reused, and read afresh by `write`
-        if not fresh:
-            store.read()
+    for fresh in (False, True):       # with the caller's read, and read afresh by `write`
+        read = None if fresh else store.read()
         report = store.write([
-            RowWrite("ID1", 2, {S.RECEIVED: WHEN, S.STATUS: "Belum Lengkap",
+            RowWrite("ID1", 2, {S.RECEIVED: WHEN.replace(tzinfo=WITA), S.STATUS: "Belum Lengkap",
                                 S.SYSTEM_NOTE: "Jenis Berita berisi #N/A"}),
             RowWrite("ID2", 3, {S.SYSTEM_NOTE: "dicek", S.STATUS: f"Menunggu {S.PARAF_KADIS}"})],
-            [])
+            [], read)
         assert set(report.written) == {"ID1", "ID2"}
         for ref, xml in before.items():
             assert cell_xml(office.path, ref) == xml, ref

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from datetime import datetime
+from datetime import date, datetime, timezone
 
 import openpyxl
 import pytest
@@ -18,8 +18,8 @@ from PIL import Image
 from automation.agenda.cells import column_index, column_letter
 from automation.agenda.xlsx_store import XlsxAgenda
 from automation.core import schema as S
-from automation.ports import HistoryRow, RowWrite
-from tests.support.workspace import NOW, Agenda, approved, row
+from automation.ports import Event, RowWrite
+from tests.support.workspace import NOW, WITA, Agenda, approved, row
 
 
 @pytest.fixture
@@ -82,18 +82,54 @@ def test_a_date_column_without_a_date_format_gets_one(tmp_path):
                         None, None, None, None, None, None, "ID1"])
     book.create_sheet(S.HISTORY_SHEET).append(list(S.HISTORY_HEADERS))
     book.save(path)
-    store = XlsxAgenda(path, "Buku Agenda", tmp_path / "backup")
-    when = datetime(2026, 11, 27, 14, 5)
+    store = XlsxAgenda(path, "Buku Agenda", tmp_path / "backup", WITA)
+    when = datetime(2026, 11, 27, 14, 5, tzinfo=WITA)
     store.write([RowWrite("ID1", 2, {S.PUBLISHED_AT: when, S.STATUS: "Tayang"})],
-                [HistoryRow(when, "ID1", "0001/2026", "Tayang", "x")])
+                [Event("ID1", "Tayang", when, "0001/2026", "x")])
     ws = openpyxl.load_workbook(path)["Buku Agenda"]
-    assert ws["Q2"].value == when and ws["Q2"].number_format == S.DATETIME_FORMAT
+    assert ws["Q2"].value == datetime(2026, 11, 27, 14, 5)
+    assert ws["Q2"].number_format == S.DATETIME_FORMAT
     assert (tmp_path / "backup" / "plain.xlsx").exists()
 
 
+def test_times_leave_the_store_aware_and_go_in_as_the_offices_local_time(tmp_path):
+    entry_id = "ID-A"
+    agenda = Agenda(tmp_path, [row("A", **{S.RECEIVED: date(2026, 11, 26), S.ENTRY_ID: entry_id}),
+                               row("B", **{S.RECEIVED: datetime(2026, 11, 26, 8, 30, 15)})])
+    store = XlsxAgenda(agenda.path, "Buku Agenda", tmp_path / "backup", WITA)
+    sheet = store.read()
+    received = [r[sheet.header.index(S.RECEIVED)] for r in sheet.rows[:2]]
+    # a date-only cell is the office's midnight
+    assert received == [datetime(2026, 11, 26, tzinfo=WITA),
+                        datetime(2026, 11, 26, 8, 30, 15, tzinfo=WITA)]
+    assert all(t.tzinfo is WITA for t in received)
+    # given in another zone and with a fraction of a second: the sheet holds local whole seconds
+    utc = datetime(2026, 11, 27, 6, 5, 7, 600_000, tzinfo=timezone.utc)
+    store.write([RowWrite(entry_id, 2, {S.ARCHIVED_AT: utc})],
+                [Event(entry_id, "Diarsipkan", utc, "0001/2026")], sheet)
+    assert agenda.by_title("A")[S.ARCHIVED_AT] == datetime(2026, 11, 27, 14, 5, 7)
+    assert agenda.history()[-1]["Waktu"] == datetime(2026, 11, 27, 14, 5, 7)
+    back = store.read()
+    assert back.rows[0][back.header.index(S.ARCHIVED_AT)] == datetime(2026, 11, 27, 14, 5, 7,
+                                                                      tzinfo=WITA)
+    assert store.history()[-1].at == datetime(2026, 11, 27, 14, 5, 7, tzinfo=WITA)
+
+
+def test_a_naive_time_is_refused_and_nothing_is_written(office_book):
+    office_book.cycle()
+    store = XlsxAgenda(office_book.path, "Buku Agenda", office_book.folder / "backup", WITA)
+    entry_id = office_book.by_title("B")[S.ENTRY_ID]
+    before = office_book.path.read_bytes()
+    with pytest.raises(ValueError, match="naive"):
+        store.write([RowWrite(entry_id, 3, {S.ARCHIVED_AT: datetime(2026, 11, 27, 14, 5)})], [])
+    with pytest.raises(ValueError, match="naive"):
+        store.put_sheet("Status Program", [["Waktu", datetime(2026, 11, 27, 14, 5)]])
+    assert office_book.path.read_bytes() == before
+
+
 def test_history_rows_are_never_added_twice(office_book):
-    store = XlsxAgenda(office_book.path, "Buku Agenda", office_book.folder / "backup")
-    event = HistoryRow(datetime(2026, 11, 27, 9), "X1", "0001/2026", "Tayang", "Tayang di x")
+    store = XlsxAgenda(office_book.path, "Buku Agenda", office_book.folder / "backup", WITA)
+    event = Event("X1", "Tayang", datetime(2026, 11, 27, 9, tzinfo=WITA), "0001/2026", "Tayang di x")
     store.write([], [event, event])
     store.write([], [event])
     assert [h["Peristiwa"] for h in office_book.history()].count("Tayang") == 1
@@ -101,7 +137,7 @@ def test_history_rows_are_never_added_twice(office_book):
 
 def test_text_is_written_as_text_even_when_it_looks_like_a_formula(office_book):
     office_book.cycle()
-    store = XlsxAgenda(office_book.path, "Buku Agenda", office_book.folder / "backup")
+    store = XlsxAgenda(office_book.path, "Buku Agenda", office_book.folder / "backup", WITA)
     entry_id = office_book.by_title("B")[S.ENTRY_ID]
     store.write([RowWrite(entry_id, 3, {S.SYSTEM_NOTE: "=IMPORTXML(\"http://x\")\x07 & <b>"})], [])
     assert office_book.by_title("B")[S.SYSTEM_NOTE] == "=IMPORTXML(\"http://x\") & <b>"
@@ -109,7 +145,7 @@ def test_text_is_written_as_text_even_when_it_looks_like_a_formula(office_book):
 
 def test_a_row_that_vanished_is_not_written_anywhere(office_book):
     office_book.cycle()
-    store = XlsxAgenda(office_book.path, "Buku Agenda", office_book.folder / "backup")
+    store = XlsxAgenda(office_book.path, "Buku Agenda", office_book.folder / "backup", WITA)
     before = office_book.rows()
     report = store.write([RowWrite("GONE", 2, {S.STATUS: "Tayang"})], [])
     assert report.missed == ("GONE",)

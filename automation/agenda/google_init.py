@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from automation.agenda.cells import column_letter
-from automation.agenda.google_store import GoogleSheetAgenda, layout_of, quote_sheet
+from automation.agenda.google_store import GoogleSheetAgenda, quote_sheet
+from automation.agenda.rows import layout_of
 from automation.agenda.template import (HEADER_FILL, HISTORY_WIDTHS, PROGRAM_CELL_FILL,
                                         STATUS_COLOURS, WAITING_COLOURS)
 from automation.config import Config

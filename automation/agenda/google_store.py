@@ -5,13 +5,16 @@ Quota per cycle (Sheets: 60 requests a minute per user; a batch counts as one):
 - `read()`: one Drive probe and one `spreadsheets.get` of the whole worksheet (`ranges` = the
   worksheet, `fields` = its properties, protections and the cells' `effectiveValue` and
   `userEnteredValue.formulaValue`): ticks come back as JSON booleans and dates as serial
-  numbers (turned into date-times here), as `values.get` UNFORMATTED_VALUE/SERIAL_NUMBER gives
-  them, and the formula cells are known (SPEC rule 4: `Sheet.formulas`; `write()` never
-  writes over a cell that held a formula when last read), which `values.get` cannot tell;
+  numbers (turned into aware date-times in the office's zone here), as `values.get`
+  UNFORMATTED_VALUE/SERIAL_NUMBER gives them, and the formula cells are known (SPEC rule 4:
+  `Sheet.formulas`), which `values.get` cannot tell;
 - `write()`: one `values:batchGet` (the header row, the `ID Sistem` column, the `match`
   columns only when a write needs them, and `Riwayat`'s key columns only with
   `recheck_history`), one `values:batchUpdate` (RAW: text stays text, never a formula) and at
-  most one `values:append` (RAW) for `Riwayat`, then one Drive probe for the new version;
+  most one `values:append` (RAW) for `Riwayat`, then one Drive probe for the new version.
+  What the rows showed and which of their cells held a formula (never written over) come
+  from the read the writes were made from (`read`), which the cycle hands over: asking
+  Google again would cost a second `spreadsheets.get`, made only when no read is given;
 - `put_sheet()`: one `spreadsheets:batchUpdate`, after one `spreadsheets.get` of the sheet ids
   when the worksheet's id is not known yet (`check()` and earlier calls remember them).
 
@@ -40,7 +43,7 @@ import secrets
 import time
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import google.auth.exceptions
 import gspread
@@ -48,14 +51,13 @@ import requests
 from contextlib import contextmanager
 
 from automation.agenda import rows
-from automation.agenda.cells import column_letter, from_serial, to_serial
+from automation.agenda.cells import column_letter, from_serial, from_sheet, to_serial, to_sheet
 from automation.core import schema as S
 from automation.core.entry import cell_text
-from automation.core.entry import same_value
 from automation.core.protection import Protection, Verdict, judge_protections, unreadable_note
 from automation.google_api import (DRIVE_API, SHEETS_API, GoogleError, GoogleHTTPClient, GoogleUnavailable,
                                    RetryPolicy, load_credentials, service_account_email)
-from automation.ports import AdapterError, HistoryRow, RowWrite, Sheet, WriteReport
+from automation.ports import AdapterError, Event, RowWrite, Sheet, WriteReport
 
 log = logging.getLogger(__name__)
 
@@ -67,29 +69,13 @@ def quote_sheet(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
-def datetime_to_serial(value: datetime | date, tz: tzinfo | None = None) -> float | int:
-    """An aware time is shown in the office's zone first; the sheet holds local time."""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(tz) if tz else value
-    return to_serial(value)
-
-
-def layout_of(header: Sequence[Any]) -> dict[str, int]:
-    """Normalised header -> column index, for headers that occur exactly once."""
-    places: dict[str, list[int]] = {}
-    for i, cell in enumerate(header):
-        if cell not in (None, ""):
-            places.setdefault(S.normalise_header(cell), []).append(i)
-    return {k: v[0] for k, v in places.items() if len(v) == 1}
-
-
 class GoogleSheetAgenda:
     """`AgendaStore` for a Google Sheet shared (Editor) with the service account."""
 
     quota_limited = True
 
     def __init__(self, spreadsheet_id: str, worksheet: str, credentials_file: Path | str,
-                 tz: tzinfo | None = None, sleep: Callable[[float], None] = time.sleep,
+                 tz: tzinfo, sleep: Callable[[float], None] = time.sleep,
                  retry: RetryPolicy | None = None,
                  approval_columns: Sequence[str] = (S.PARAF_KADIS, S.PARAF_KABID),
                  editors: dict[str, Sequence[str]] | None = None,
@@ -98,30 +84,20 @@ class GoogleSheetAgenda:
         self.approval_columns = tuple(approval_columns)
         self.editors = {h: tuple(v) for h, v in (editors or {}).items()}
         self.require_protection = require_protection
-        # Protections of the agenda worksheet (SPEC rule 7), read once per instance.
+        # Protections of the agenda worksheet (SPEC rule 7), read once per instance, with
+        # its size and header row (where the approval columns are).
         self._protections: list[dict] | None = None
         self._grid_rows: int | None = None
+        self._header: list[Any] = []
         self._trust: str | None = None
         self._owner: str | None = None
         self._owner_known = False
         self.worksheet = worksheet
         self.credentials_file = Path(credentials_file)
-        self.tz = tz
+        self.tz = tz                        # the office's: the zone of the sheet's times
         self.retry = retry or RetryPolicy(sleep=sleep)
         self._http: GoogleHTTPClient | None = None
         self._email: str | None = None
-        # From the last read: the header (where the ID column is expected) and the rows, so that
-        # `write` can skip cells that already show the value.
-        self._header: list[Any] | None = None        # the header as last seen
-        self._read_header: list[Any] = []            # the header of the cached rows
-        self._rows: list[list[Any]] = []
-        self._row_by_id: dict[str, int] = {}
-        # The formula cells of the last read (SPEC rule 4: never written over), as normalised
-        # headers by the row's ID, and for rows without a unique ID by the row number then,
-        # with the row as it was shown (to check a write's `match`).
-        self._formula_ids: dict[str, frozenset[str]] = {}
-        self._formula_rows: dict[int, tuple[list[Any], frozenset[str]]] = {}
-        self._formula_layout: dict[str, int] = {}
         self.sheet_ids: dict[str, int] = {}          # worksheet title -> sheetId (check())
 
     # -- plumbing --------------------------------------------------------------------------
@@ -204,17 +180,15 @@ class GoogleSheetAgenda:
         grid, formulas = self._take_sheet(reply, with_data=True)
         header = list(grid[0]) if grid else []
         dates = self._date_columns(header)
-        rows = []
+        body = []
         for raw in grid[1:]:
             row = [None if v == "" else v for v in raw]
             for c in dates:
                 if c < len(row) and _is_number(row[c]):
-                    row[c] = from_serial(row[c])
-            rows.append(row)
-        formulas = frozenset((r, c) for r, c in formulas if r >= 2)
-        self._remember(header, rows)
-        self._remember_formulas(header, rows, formulas)
-        return Sheet(header=header, rows=rows, version=version or "", formulas=formulas)
+                    row[c] = from_sheet(from_serial(row[c]), self.tz)
+            body.append(row)
+        return Sheet(header=header, rows=body, version=version or "",
+                     formulas=frozenset((r, c) for r, c in formulas if r >= 2))
 
     def _verifies_protection(self) -> bool:
         return self.require_protection and bool(self.approval_columns)
@@ -259,6 +233,7 @@ class GoogleSheetAgenda:
                 grid.append(values)
         while grid and not grid[-1]:
             grid.pop()
+        self._header = list(grid[0]) if grid else []
         return grid, formulas
 
     # -- approval protections (SPEC rule 7) -------------------------------------------------
@@ -271,13 +246,11 @@ class GoogleSheetAgenda:
 
     def _judge_protections(self) -> str:
         try:
-            if self._protections is None or self._header is None:
+            if self._protections is None:
                 with self._google("reading the agenda's protections"):
                     reply = self._get_spreadsheet(f"{quote_sheet(self.worksheet)}!1:1",
                                                   _GRID_FIELDS)
-                grid, _ = self._take_sheet(reply, with_data=True)
-                if self._header is None:
-                    self._header = list(grid[0]) if grid else []
+                self._take_sheet(reply, with_data=True)
         except AdapterError as err:
             log.error("the approval columns' protections cannot be read: %s", err)
             return unreadable_note(err.note)
@@ -286,7 +259,7 @@ class GoogleSheetAgenda:
         def judge(owner: str | None = None) -> Verdict:
             return judge_protections(
                 protections, sheet_id=self.sheet_ids.get(self.worksheet, 0),
-                grid_rows=self._grid_rows, layout=layout_of(self._header or []),
+                grid_rows=self._grid_rows, layout=rows.layout_of(self._header),
                 approval_columns=self.approval_columns, editors=self.editors,
                 service_account=self.email, owner=owner)
 
@@ -320,49 +293,7 @@ class GoogleSheetAgenda:
         wanted = {S.normalise_header(h) for h in S.DATE_HEADERS}
         return [i for i, h in enumerate(header) if S.normalise_header(h) in wanted]
 
-    def _remember(self, header: list[Any], rows: list[list[Any]]) -> None:
-        self._header, self._read_header, self._rows = header, header, rows
-        id_col = layout_of(header).get(S.normalise_header(S.ENTRY_ID))
-        counts: dict[str, list[int]] = {}
-        if id_col is not None:
-            for n, row in enumerate(rows, start=2):
-                key = cell_text(row[id_col]) if id_col < len(row) else ""
-                if key:
-                    counts.setdefault(key, []).append(n)
-        self._row_by_id = {k: v[0] for k, v in counts.items() if len(v) == 1}
-
-    def _remember_formulas(self, header: list[Any], rows: list[list[Any]],
-                           formulas: frozenset[tuple[int, int]]) -> None:
-        layout = layout_of(header)
-        names = {c: k for k, c in layout.items()}
-        by_row: dict[int, set[str]] = {}
-        for r, c in formulas:
-            if c in names:
-                by_row.setdefault(r, set()).add(names[c])
-        ids = {n: k for k, n in self._row_by_id.items()}
-        self._formula_layout = layout
-        self._formula_ids = {ids[n]: frozenset(h) for n, h in by_row.items() if n in ids}
-        self._formula_rows = {n: (list(rows[n - 2]) if n - 2 < len(rows) else [], frozenset(h))
-                              for n, h in by_row.items() if n not in ids}
-        # a row whose ID was unique holds no formula where none is listed
-        for key in self._row_by_id:
-            self._formula_ids.setdefault(key, frozenset())
-
-    def _formula_headers(self, w: RowWrite) -> frozenset[str]:
-        """The (normalised) headers under which `w`'s row held a formula when last read."""
-        held = self._formula_ids.get(w.entry_id)
-        if held is not None:
-            return held
-        if not w.match or w.row not in self._formula_rows:
-            return frozenset()
-        shown, held = self._formula_rows[w.row]
-        for h, text in w.match.items():
-            c = self._formula_layout.get(S.normalise_header(h))
-            if c is None or cell_text(shown[c] if c < len(shown) else None) != text:
-                return frozenset()
-        return held
-
-    def history(self) -> list[HistoryRow]:
+    def history(self) -> list[Event]:
         with self._google(f"reading worksheet '{S.HISTORY_SHEET}'"):
             (grid,) = self._batch_get([f"{quote_sheet(S.HISTORY_SHEET)}!A2:E"])
         out = []
@@ -370,29 +301,39 @@ class GoogleSheetAgenda:
             r = (list(raw) + [None] * 5)[:5]
             if not any(v not in (None, "") for v in r):
                 continue
-            at = from_serial(r[0]) if _is_number(r[0]) else r[0]
-            out.append(HistoryRow(at, cell_text(r[1]), cell_text(r[2]), cell_text(r[3]),
-                                  cell_text(r[4])))
+            at = from_sheet(from_serial(r[0]), self.tz) if _is_number(r[0]) else r[0]
+            out.append(Event(entry_id=cell_text(r[1]), name=cell_text(r[3]), at=at,
+                             agenda_number=cell_text(r[2]), detail=cell_text(r[4])))
         return out
 
     # -- writing ---------------------------------------------------------------------------
-    def write(self, writes: Sequence[RowWrite], history: Sequence[HistoryRow],
-              recheck_history: bool = True) -> WriteReport:
+    def write(self, writes: Sequence[RowWrite], history: Sequence[Event],
+              read: Sheet | None = None, recheck_history: bool = True) -> WriteReport:
         if not writes and not history:
             return WriteReport((), (), self._version_after())
+        if writes and read is None:
+            # What the rows show and which cells hold a formula only a read tells (one
+            # spreadsheets.get more): the cycle passes the read its writes come from.
+            read = self.read()
         with self._google(f"writing to worksheet '{self.worksheet}'"):
-            header, columns, riwayat = self._fresh_columns(writes, bool(history) and recheck_history)
-            layout = layout_of(header)
-            if S.normalise_header(S.ENTRY_ID) not in layout:
-                raise GoogleError("the header 'ID Sistem' is missing or duplicated; nothing "
-                                  "written", "Judul kolom 'ID Sistem' hilang atau ganda; tidak "
-                                  "ada yang ditulis.")
-            targets, missed = rows.locate(
-                writes, lambda header: columns.get(S.normalise_header(header)))
-            data = self._cell_updates(targets, layout, header)
-            # `riwayat` holds Riwayat!B:E: ID Sistem, No. Agenda, Peristiwa, Keterangan.
+            # Riwayat!B:E: ID Sistem, No. Agenda, Peristiwa, Keterangan (read with the columns)
+            tail = [f"{quote_sheet(S.HISTORY_SHEET)}!B2:E"] if history and recheck_history else []
+            targets: dict[int, RowWrite] = {}
+            missed: list[str] = []
+            data: list[dict] = []
+            if read is None:          # no writes: Riwayat alone
+                extra = self._batch_get(tail, major="COLUMNS") if tail else []
+            else:
+                ids = rows.grid_column([read.header, *read.rows])(S.ENTRY_ID) or []
+                alone = {k: v[0] for k, v in rows.rows_by_id(ids).items() if len(v) == 1}
+                header, columns, extra = self._fresh_columns(read, alone, writes, tail)
+                targets, missed = rows.locate(
+                    writes, lambda header: columns.get(S.normalise_header(header)))
+                data = self._cell_updates(rows.changes(
+                    header, targets, *_as_read(read, alone, header, targets)))
+            keys = _transpose(extra[0]) if tail else []
             fresh = rows.new_history(history, [(p[0], p[2], p[3]) for p in
-                                               (list(r) + [None] * 4 for r in riwayat or [])])
+                                               (list(r) + [None] * 4 for r in keys)])
             if data:
                 self.http.values_batch_update(self.spreadsheet_id, {
                     "valueInputOption": "RAW", "data": data})
@@ -401,15 +342,8 @@ class GoogleSheetAgenda:
                     self.spreadsheet_id, f"{quote_sheet(S.HISTORY_SHEET)}!A:E",
                     params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
                     body={"majorDimension": "ROWS", "values": [
-                        [datetime_to_serial(h.at, self.tz) if isinstance(h.at, (datetime, date))
-                         else _text_value(h.at), _text_value(h.entry_id),
-                         _text_value(h.agenda_number), _text_value(h.event),
-                         _text_value(h.detail)] for h in fresh]})
-        if data:
-            self._update_cache(targets, layout)
-        for w in targets.values():        # a row given its ID now: its formulas by that ID
-            if w.entry_id not in self._formula_ids:
-                self._formula_ids[w.entry_id] = self._formula_headers(w)
+                        [self._sheet_value(v) for v in
+                         (h.at, h.entry_id, h.agenda_number, h.name, h.detail)] for h in fresh]})
         return WriteReport(tuple(w.entry_id for w in targets.values()), tuple(missed),
                            self._version_after())
 
@@ -420,79 +354,45 @@ class GoogleSheetAgenda:
             log.warning("could not read the agenda's version after writing: %s", err)
             return ""
 
-    def _fresh_columns(self, writes: Sequence[RowWrite], riwayat: bool
-                       ) -> tuple[list[Any], dict[str, list[Any]], list[list[Any]] | None]:
-        """The header, the needed columns (normalised header -> values from row 1) and the
-        `Riwayat` key columns, as they are now: one values:batchGet in the usual case."""
+    def _fresh_columns(self, read: Sheet, alone: Mapping[str, int], writes: Sequence[RowWrite],
+                       tail: list[str]
+                       ) -> tuple[list[Any], dict[str, list[Any]], list[list[list[Any]]]]:
+        """The header, the columns the writes need (normalised header -> values from row 1)
+        and the `tail` ranges, as they are now: one values:batchGet in the usual case.
+        `alone`: the IDs one row showed in `read` (only other writes need `match` columns)."""
         sheet = quote_sheet(self.worksheet)
         wanted = [S.ENTRY_ID]
-        if any(w.match and self._row_by_id.get(w.entry_id) is None for w in writes):
+        if any(w.match and w.entry_id not in alone for w in writes):
             wanted += sorted({h for w in writes if w.match for h in w.match} - {S.ENTRY_ID})
-        if self._header is None:    # no read in this instance: where the columns are
-            (rows,) = self._batch_get([f"{sheet}!1:1"])
-            self._header = list(rows[0]) if rows else []
+        known = read.header           # where the columns were: checked against row 1 now
         for _ in range(2):
-            expected = layout_of(self._header)
+            expected = rows.layout_of(known)
             keys = [S.normalise_header(h) for h in wanted]
             cols = {k: expected[k] for k in keys if k in expected}
             ranges = [f"{sheet}!1:1"] + [f"{sheet}!{column_letter(c)}:{column_letter(c)}"
-                                          for c in cols.values()]
-            if riwayat:
-                ranges.append(f"{quote_sheet(S.HISTORY_SHEET)}!B2:E")
+                                          for c in cols.values()] + tail
             got = self._batch_get(ranges, major="COLUMNS")
             # The header comes back as columns too: one value per column.
             header = [col[0] if col else "" for col in got[0]]
-            fresh = layout_of(header)
+            fresh = rows.layout_of(header)
             if all(fresh.get(k) == c for k, c in cols.items()) and \
                     all((k in fresh) == (k in expected) for k in keys):
-                columns = {k: got[1 + i][0] if got[1 + i] else [] for i, k in enumerate(cols)}
-                columns = {k: list(v) for k, v in columns.items()}
-                riwayat_rows = _transpose(got[-1]) if riwayat else None
-                self._header = header
-                return header, columns, riwayat_rows
+                columns = {k: list(got[1 + i][0]) if got[1 + i] else []
+                           for i, k in enumerate(cols)}
+                return header, columns, got[1 + len(cols):]
             log.info("the agenda's columns moved since it was read; reading them again")
-            self._header = header
+            known = header
         raise GoogleUnavailable("the agenda's columns keep moving; writes retried next cycle",
                                 "Kolom Buku Agenda sedang diubah; ditulis pada siklus berikutnya.")
 
-    @staticmethod
-    def _absent_optional(header: str, header_row: Sequence[Any]) -> bool:
-        """An optional column (Pratinjau) that the agenda does not have: `init` adds it, and
-        until then it is not written (doubled, it is an error like any other)."""
-        key = S.normalise_header(header)
-        return (key in {S.normalise_header(h) for h in S.OPTIONAL_HEADERS}
-                and not any(S.normalise_header(h) == key for h in header_row))
-
-    def _cell_updates(self, targets: dict[int, RowWrite], layout: dict[str, int],
-                      header_row: Sequence[Any] = ()) -> list[dict]:
-        data = []
-        # Cells already showing the value are skipped, judged by the last read when its
-        # columns are still where they were (a cache; the cycle also skips them itself).
-        use_cache = bool(self._rows) and layout_of(self._read_header) == layout
+    def _cell_updates(self, changes: Sequence[rows.Change]) -> list[dict]:
+        """The batchUpdate data of `changes`: a row's adjacent cells in one range."""
+        by_row: dict[int, dict[int, Any]] = {}
+        for row, col, value in changes:
+            by_row.setdefault(row, {})[col] = self._sheet_value(value)
         sheet = quote_sheet(self.worksheet)
-        for row, w in sorted(targets.items()):
-            before = self._cached_row(w) if use_cache else None
-            formulas = self._formula_headers(w)
-            cells: dict[int, Any] = {}
-            for header, value in w.cells.items():
-                col = layout.get(S.normalise_header(header))
-                if col is None and self._absent_optional(header, header_row):
-                    log.debug("column '%s' is not in the agenda (yet): not written", header)
-                    continue
-                if col is None:
-                    raise GoogleError(f"header '{header}' is missing or duplicated in worksheet "
-                                      f"'{self.worksheet}'; nothing written",
-                                      f"Judul kolom '{header}' hilang atau ganda; tidak ada "
-                                      "yang ditulis.")
-                if S.normalise_header(header) in formulas:     # the office's (SPEC rule 4)
-                    log.debug("row %s: '%s' held a formula when read; not written over",
-                              w.entry_id, header)
-                    continue
-                if before is not None and col < len(before) and same_value(before[col], value):
-                    continue
-                if before is not None and col >= len(before) and same_value(None, value):
-                    continue
-                cells[col] = self._sheet_value(value)
+        data = []
+        for row, cells in sorted(by_row.items()):
             for start, values in _runs(cells):
                 end = start + len(values) - 1
                 data.append({"range": f"{sheet}!{column_letter(start)}{row}:"
@@ -500,51 +400,14 @@ class GoogleSheetAgenda:
                              "majorDimension": "ROWS", "values": [values]})
         return data
 
-    def _cached_row(self, w: RowWrite) -> list[Any] | None:
-        """The row as the last read showed it, when that is surely the same row."""
-        if not self._rows:
-            return None
-        at = self._row_by_id.get(w.entry_id)
-        if at is None and w.match and 2 <= w.row < len(self._rows) + 2:
-            at = w.row        # only if it showed what `match` says (checked below)
-            layout = layout_of(self._read_header)
-            shown = self._rows[at - 2]
-            for h, text in w.match.items():
-                c = layout.get(S.normalise_header(h))
-                if c is None or cell_text(shown[c] if c < len(shown) else None) != text:
-                    return None
-        return self._rows[at - 2] if at is not None and at - 2 < len(self._rows) else None
-
-    def _update_cache(self, targets: dict[int, RowWrite], layout: dict[str, int]) -> None:
-        """The cached rows as they are after this write (the cycle writes twice a cycle)."""
-        if not self._rows or layout_of(self._read_header) != layout:
-            self._rows, self._row_by_id = [], {}
-            return
-        id_key = S.normalise_header(S.ENTRY_ID)
-        for w in targets.values():
-            before = self._cached_row(w)
-            if before is None:
-                continue
-            formulas = self._formula_headers(w)
-            for header, value in w.cells.items():
-                if S.normalise_header(header) in formulas or \
-                        S.normalise_header(header) not in layout:     # an absent optional one
-                    continue
-                col = layout[S.normalise_header(header)]
-                before.extend([None] * (col + 1 - len(before)))
-                before[col] = None if value == "" else value
-            if any(S.normalise_header(h) == id_key for h in w.cells):
-                at = next(i for i, r in enumerate(self._rows) if r is before) + 2
-                if w.entry_id not in self._row_by_id:
-                    self._row_by_id[w.entry_id] = at
-
     def _sheet_value(self, value: Any) -> Any:
+        """A value as a RAW write takes it: text stays text, a time is the sheet's serial."""
         if value is None:
             return ""
         if isinstance(value, bool):
             return value
         if isinstance(value, (datetime, date)):
-            return datetime_to_serial(value, self.tz)
+            return to_serial(to_sheet(value, self.tz))
         if isinstance(value, (int, float)):
             return value
         return _text_value(value)
@@ -633,7 +496,7 @@ class GoogleSheetAgenda:
                 problems.append(f"worksheet '{name}' is missing in spreadsheet {sid}: run "
                                 "`python main.py init` (it adds what is missing, keeps data)")
         zone = meta.get("properties", {}).get("timeZone")
-        if self.tz is not None and zone and zone != getattr(self.tz, "key", str(self.tz)):
+        if zone and zone != getattr(self.tz, "key", str(self.tz)):
             problems.append(f"the spreadsheet's time zone is {zone} but the configuration says "
                             f"{getattr(self.tz, 'key', self.tz)}: set File > Settings > Time zone "
                             "to match, so times typed in the sheet mean the same")
@@ -731,7 +594,7 @@ def _cell_value(value: Any) -> Any:
     return None if value == "" else value
 
 
-def _cell_data(value: Any, tz: tzinfo | None, bold: bool) -> dict:
+def _cell_data(value: Any, tz: tzinfo, bold: bool) -> dict:
     """CellData for updateCells: text always as stringValue, so it never becomes a formula."""
     data: dict[str, Any] = {}
     style: dict[str, Any] = {"textFormat": {"bold": True}} if bold else {}
@@ -741,7 +604,7 @@ def _cell_data(value: Any, tz: tzinfo | None, bold: bool) -> dict:
         if math.isfinite(value):                  # NaN is not JSON Google accepts: left empty
             data["userEnteredValue"] = {"numberValue": value}
     elif isinstance(value, (datetime, date)):
-        data["userEnteredValue"] = {"numberValue": datetime_to_serial(value, tz)}
+        data["userEnteredValue"] = {"numberValue": to_serial(to_sheet(value, tz))}
         style["numberFormat"] = {"type": "DATE_TIME", "pattern": S.DATETIME_FORMAT}
     elif value is not None and value != "":
         data["userEnteredValue"] = {"stringValue": _text_value(value)}
@@ -757,6 +620,29 @@ def _is_number(value: Any) -> bool:
 def _text_value(value: Any) -> str:
     text = "" if value is None else str(value)
     return text[:MAX_CELL]
+
+
+def _as_read(read: Sheet, alone: Mapping[str, int], header: Sequence[Any],
+             targets: Mapping[int, RowWrite]) -> tuple[dict[int, list[Any]], set[tuple[int, int]]]:
+    """What each row found at `targets` showed in `read`, and which of its cells held a
+    formula then, in the columns of `header` (row 1 now): what `rows.changes` judges by.
+    A row was where its ID alone was in `read` (`alone`), else where its write says."""
+    now, then = rows.layout_of(header), rows.layout_of(read.header)
+    was = {c: then[k] for k, c in now.items() if k in then}     # column now -> column then
+    held: dict[int, set[int]] = {}
+    for r, c in read.formulas:
+        held.setdefault(r, set()).add(c)
+    shown: dict[int, list[Any]] = {}
+    formulas: set[tuple[int, int]] = set()
+    for n, w in targets.items():
+        at = alone.get(w.entry_id, w.row)
+        if not 2 <= at < len(read.rows) + 2:
+            continue
+        before = read.rows[at - 2]
+        shown[n] = [before[was[c]] if c in was and was[c] < len(before) else None
+                    for c in range(len(header))]
+        formulas.update((n, c) for c, old in was.items() if old in held.get(at, ()))
+    return shown, formulas
 
 
 def _transpose(columns: list[list[Any]]) -> list[list[Any]]:

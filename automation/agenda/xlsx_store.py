@@ -8,8 +8,10 @@ it: formatting, validations, comments, charts, other sheets. The file is replace
 atomically, the previous version kept as a backup, and a file saved by someone between our
 read and our write is read again so their edits are never overwritten.
 
-This module holds the policy (which rows and cells to write, formulas skipped, history
-without repeats, backups, what `check` and `repair` say); `ooxml` knows the file format only.
+Times come out aware in the office's zone and go in as its local time (`cells.from_sheet`,
+`cells.to_sheet`). Which cells a write changes is `rows`' decision, as for every store; this
+module holds the rest of the policy (history without repeats, backups, what `check` and
+`repair` say); `ooxml` knows the file format only.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import os
 import shutil
 import threading
 import zipfile
+from datetime import date, tzinfo
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -27,11 +30,10 @@ from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from automation.agenda import rows
-from automation.agenda.cells import column_letter
+from automation.agenda.cells import column_letter, from_sheet, to_sheet
 from automation.agenda.ooxml import CellScan, OoxmlError, Workbook, valid_sheet_name
 from automation.core import schema as S
-from automation.core.entry import same_value
-from automation.ports import AdapterError, HistoryRow, RowWrite, Sheet, StoreBusy, WriteReport
+from automation.ports import AdapterError, Event, RowWrite, Sheet, StoreBusy, WriteReport
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +50,9 @@ class NeedsPerson(XlsxError):
         self.problems = list(problems)
 
 
-def _clean(value: Any) -> Any:
-    return None if value == "" else value
-
-
-def read_grid(data: bytes, sheet_name: str) -> list[list[Any]]:
-    """Every row of one worksheet from row 1, empty cells as None."""
+def read_grid(data: bytes, sheet_name: str, tz: tzinfo) -> list[list[Any]]:
+    """Every row of one worksheet from row 1, empty cells as None, dates and date-times as
+    aware times in `tz` (the zone the workbook's times are in)."""
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     if sheet_name not in book.sheet_names:
         raise XlsxError(f"worksheet '{sheet_name}' not found (sheets: {', '.join(book.sheet_names)})",
@@ -67,13 +66,15 @@ def read_grid(data: bytes, sheet_name: str) -> list[list[Any]]:
             raise
         data = Workbook.open(data).errors_as_text(sheet_name)
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(sheet_name)
-    rows = [[_clean(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+    rows = [[None if v == "" else from_sheet(v, tz) if isinstance(v, date) else v for v in row]
+            for row in sheet.to_python(skip_empty_area=False)]
     # calamine starts at the first used cell; pad so that rows[0] is sheet row 1.
     top, left = sheet.start or (0, 0)
     return [[] for _ in range(top)] + [[None] * left + row for row in rows]
 
 
-def read_sheet(data: bytes, sheet_name: str) -> tuple[list[list[Any]], frozenset[tuple[int, int]]]:
+def read_sheet(data: bytes, sheet_name: str, tz: tzinfo
+               ) -> tuple[list[list[Any]], frozenset[tuple[int, int]]]:
     """A worksheet as `read_grid` gives it, but each error cell as the text it shows (calamine
     makes it empty), and the (row, 0-based column) of every cell below row 1 holding a
     formula."""
@@ -92,7 +93,7 @@ def read_sheet(data: bytes, sheet_name: str) -> tuple[list[list[Any]], frozenset
     worker = threading.Thread(target=scan_part, name="xlsx-formula-scan", daemon=True)
     worker.start()
     try:
-        grid = read_grid(data, sheet_name)
+        grid = read_grid(data, sheet_name, tz)
     finally:
         worker.join()
     found = scan[0]
@@ -120,12 +121,11 @@ class XlsxAgenda:
 
     quota_limited = False
 
-    def __init__(self, path: Path, worksheet: str, backup_dir: Path):
+    def __init__(self, path: Path, worksheet: str, backup_dir: Path, tz: tzinfo):
         self.path = Path(path)
         self.worksheet = worksheet
         self.backup_dir = Path(backup_dir)
-        # (version, grid, formulas) of the last read, reused by `write` if the file is unchanged
-        self._last_read: tuple[str, list[list[Any]], frozenset[tuple[int, int]]] | None = None
+        self.tz = tz                        # the office's: the zone of the workbook's times
 
     # -- reading ---------------------------------------------------------------------------
     def version(self) -> str | None:
@@ -152,23 +152,25 @@ class XlsxAgenda:
         raise StoreBusy(f"agenda file {self.path} keeps changing while being read; retrying next cycle")
 
     def read(self) -> Sheet:
-        data, version = self._load()
+        return self._sheet(*self._load())
+
+    def _sheet(self, data: bytes, version: str) -> Sheet:
         try:
-            grid, formulas = read_sheet(data, self.worksheet)
+            grid, formulas = read_sheet(data, self.worksheet, self.tz)
         except XlsxError:
             raise
         except Exception as err:  # calamine raises its own types for broken files
             raise XlsxError(f"agenda file {self.path} cannot be read as .xlsx ({err}); restore "
                             f"it from {self.backup_dir} or save it again as .xlsx",
                             "Berkas Buku Agenda rusak atau bukan .xlsx.") from err
-        self._last_read = (version, grid, formulas)
         header = grid[0] if grid else []
         return Sheet(header=header, rows=grid[1:], version=version, formulas=formulas)
 
-    def history(self) -> list[HistoryRow]:
+    def history(self) -> list[Event]:
         data, _ = self._load()
-        grid = read_grid(data, S.HISTORY_SHEET)
-        return [HistoryRow(r[0], str(r[1] or ""), str(r[2] or ""), str(r[3] or ""), str(r[4] or ""))
+        grid = read_grid(data, S.HISTORY_SHEET, self.tz)
+        return [Event(entry_id=str(r[1] or ""), name=str(r[3] or ""), at=r[0],
+                      agenda_number=str(r[2] or ""), detail=str(r[4] or ""))
                 for r in (row + [None] * 5 for row in grid[1:]) if any(r[:5])]
 
     def approval_trust(self) -> str:
@@ -203,15 +205,17 @@ class XlsxAgenda:
         return problems
 
     # -- writing ---------------------------------------------------------------------------
-    def write(self, writes: Sequence[RowWrite], history: Sequence[HistoryRow],
-              recheck_history: bool = True) -> WriteReport:
+    def write(self, writes: Sequence[RowWrite], history: Sequence[Event],
+              read: Sheet | None = None, recheck_history: bool = True) -> WriteReport:
         found: list[tuple[tuple[str, ...], tuple[str, ...]]] = []   # (written, missed)
 
         def patch(data: bytes, version: str) -> Workbook:
-            last = self._last_read
-            read = last[1:] if last and last[0] == version else None
+            sheet = None
+            if writes:    # located in the file as it is: `read`, while nobody saved it since
+                sheet = read if read is not None and read.version == version \
+                    else self._sheet(data, version)
             book, written, missed = _patch_workbook(data, self.worksheet, writes, history,
-                                                    read, recheck_history)
+                                                    sheet, recheck_history, self.tz)
             found[:] = [(written, missed)]
             return book
 
@@ -222,7 +226,8 @@ class XlsxAgenda:
         _check_program_sheet(name, (self.worksheet, S.HISTORY_SHEET))
         # No backup: only the program's own worksheet changes, and the backup must keep the
         # agenda as it was before the program last wrote into people's rows.
-        self._save(lambda data, version: _put_sheet(data, name, rows), backup=False)
+        values = [[to_sheet(v, self.tz) for v in r] for r in rows]
+        self._save(lambda data, version: _put_sheet(data, name, values), backup=False)
 
     def repair(self, columns: Sequence[S.Column]) -> list[str]:
         """What `init` adds to an existing agenda, every other byte kept: a missing `Riwayat`
@@ -234,7 +239,7 @@ class XlsxAgenda:
         added: list[str] = []
 
         def patch(data: bytes, version: str) -> Workbook:
-            book, what = _repair_workbook(data, self.worksheet, columns, self.path)
+            book, what = _repair_workbook(data, self.worksheet, columns, self.path, self.tz)
             added[:] = what
             return book
 
@@ -257,7 +262,6 @@ class XlsxAgenda:
             if not book.changed:
                 return version
             if self._replace(data if backup else None, book, version):
-                self._last_read = None
                 return self.version() or ""
             log.info("agenda file changed while writing; reading it again before writing")
         raise StoreBusy(f"agenda file {self.path} keeps changing; writes retried next cycle")
@@ -292,58 +296,34 @@ class XlsxAgenda:
 
 # -- what is written where (the patching itself is ooxml's) ----------------------------------
 
-def _layout(header: list[Any]) -> dict[str, int]:
-    places: dict[str, list[int]] = {}
-    for i, cell in enumerate(header):
-        if cell is not None:
-            places.setdefault(S.normalise_header(cell), []).append(i)
-    return {k: v[0] for k, v in places.items() if len(v) == 1}
-
-
 def _patch_workbook(data: bytes, worksheet: str, writes: Sequence[RowWrite],
-                    history: Sequence[HistoryRow],
-                    read: tuple[list[list[Any]], frozenset[tuple[int, int]]] | None,
-                    recheck_history: bool) -> tuple[Workbook, tuple[str, ...], tuple[str, ...]]:
-    """The workbook with `writes` and `history` in it, and the IDs written and missed."""
+                    history: Sequence[Event], sheet: Sheet | None, recheck_history: bool,
+                    tz: tzinfo) -> tuple[Workbook, tuple[str, ...], tuple[str, ...]]:
+    """The workbook with `writes` and `history` in it, and the IDs written and missed.
+    `sheet`: the agenda worksheet as `data` holds it (needed only with `writes`)."""
     book = Workbook.open(data, S.DATETIME_FORMAT)
     if worksheet not in book or S.HISTORY_SHEET not in book:
         raise XlsxError(f"worksheet '{worksheet}' or '{S.HISTORY_SHEET}' missing; run `init`")
-    grid, formulas = read if read is not None else read_sheet(data, worksheet)
-    header_row = grid[0] if grid else []
-    layout = _layout(header_row)
-    if S.normalise_header(S.ENTRY_ID) not in layout:
-        raise XlsxError("the header 'ID Sistem' is missing or duplicated; nothing written")
-
-    def column(header: str) -> list[Any] | None:
-        col = layout.get(S.normalise_header(header))
-        return None if col is None else [r[col] if col < len(r) else None for r in grid]
-
-    targets, missed = rows.locate(writes, column)
-    sheet = book.sheet(worksheet)
-    for row, w in targets.items():
-        for header, value in w.cells.items():
-            col = layout.get(S.normalise_header(header))
-            if col is None:
-                if header in S.OPTIONAL_HEADERS and not any(
-                        S.normalise_header(h) == S.normalise_header(header) for h in header_row):
-                    continue              # a column `init` adds: until then, not written
-                raise XlsxError(f"header '{header}' is missing or duplicated; nothing written")
-            if (row, col) in formulas:    # the office's, whatever it shows (SPEC rule 4)
-                log.debug("cell %s%d holds a formula: not written", column_letter(col), row)
-                continue
-            current = grid[row - 1][col] if col < len(grid[row - 1]) else None
-            if not same_value(current, value):
-                sheet.set(row, col, value)
+    targets: dict[int, RowWrite] = {}
+    missed: list[str] = []
+    if sheet is not None:
+        grid = [sheet.header, *sheet.rows]
+        targets, missed = rows.locate(writes, rows.grid_column(grid))
+        agenda = book.sheet(worksheet)
+        for row, col, value in rows.changes(sheet.header, targets,
+                                            {n: grid[n - 1] for n in targets}, sheet.formulas):
+            agenda.set(row, col, to_sheet(value, tz))
 
     if history:
         # Only rows a previous, interrupted write may have added need looking for.
         # Riwayat columns: Waktu, ID Sistem, No. Agenda, Peristiwa, Keterangan.
         existing = [(p[1], p[3], p[4]) for p in (r + [None] * 5 for r in
-                    read_grid(data, S.HISTORY_SHEET)[1:])] if recheck_history else []
+                    read_grid(data, S.HISTORY_SHEET, tz)[1:])] if recheck_history else []
         fresh = rows.new_history(history, existing)
         if fresh:
             book.sheet(S.HISTORY_SHEET).append(
-                [[h.at, h.entry_id, h.agenda_number, h.event, h.detail] for h in fresh])
+                [[to_sheet(h.at, tz), h.entry_id, h.agenda_number, h.name, h.detail]
+                 for h in fresh])
     return book, tuple(w.entry_id for w in targets.values()), tuple(missed)
 
 
@@ -364,7 +344,7 @@ def _put_sheet(data: bytes, name: str, rows: Sequence[Sequence[Any]]) -> Workboo
 
 
 def _repair_workbook(data: bytes, worksheet: str, columns: Sequence[S.Column],
-                     path: Path) -> tuple[Workbook, list[str]]:
+                     path: Path, tz: tzinfo) -> tuple[Workbook, list[str]]:
     """The patch `XlsxAgenda.repair` makes, and what it adds."""
     book = Workbook.open(data, S.DATETIME_FORMAT)
     if worksheet not in book:
@@ -374,8 +354,8 @@ def _repair_workbook(data: bytes, worksheet: str, columns: Sequence[S.Column],
             f"worksheet that holds the agenda to '{worksheet}', or set agenda.worksheet in the "
             "configuration to its name"])
     try:
-        grid, formulas = read_sheet(data, worksheet)
-        history = read_grid(data, S.HISTORY_SHEET) if S.HISTORY_SHEET in book else None
+        grid, formulas = read_sheet(data, worksheet, tz)
+        history = read_grid(data, S.HISTORY_SHEET, tz) if S.HISTORY_SHEET in book else None
     except XlsxError:
         raise
     except Exception as err:         # calamine's own error types for a damaged file

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import pickle
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -45,6 +47,10 @@ class Layout:
 
     index: Mapping[str, int]
     width: int
+
+    def position(self, header: str) -> int:
+        """Where `header`'s value sits in a `Row`'s values (they follow `index`)."""
+        return list(self.index).index(header)
 
 
 def locate_headers(header_row: Sequence[Any], rules: Rules) -> Layout:
@@ -95,6 +101,10 @@ def cell_text(value: Any) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    elif isinstance(value, datetime):
+        # A time reads as the sheet shows it: office time, no offset (and as it read when
+        # stores gave naive times, so a fingerprint made then still holds).
+        value = value.replace(tzinfo=None)
     return printable(str(value)).strip()
 
 
@@ -126,12 +136,9 @@ class Entry:
 
     def digest(self, basis: str = "") -> str:
         """Everything the program reads of the row (and `basis`: what else its decision
-        depends on), as one short text: an unchanged digest is an unchanged row. The cells
-        are in the sheet's column order, so a moved column changes it too, which only costs
-        one more look."""
-        shown = (self.entry_id, tuple(self.cells.values()), self.notes, self.copied_from,
-                 tuple(sorted(self.formulas)), basis)
-        return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+        depends on), as one short text: an unchanged digest is an unchanged row."""
+        return row_digest(tuple(self.cells.values()), self.formulas, basis, self.notes,
+                          self.copied_from)
 
     @property
     def title(self) -> str:
@@ -144,41 +151,88 @@ class Entry:
     @property
     def received(self) -> datetime | None:
         value = self.cells.get(S.RECEIVED)
-        if isinstance(value, datetime):
-            return value
-        if isinstance(value, date):
-            return datetime(value.year, value.month, value.day)
-        return None
+        return value if isinstance(value, datetime) else None
 
     def ticked(self, header: str) -> bool:
         return self.ticks[header].ticked
 
 
-def read_rows(rows: Sequence[Sequence[Any]], layout: Layout, rules: Rules,
-              first_row: int = 2, formulas: frozenset[tuple[int, int]] = frozenset()
-              ) -> list[Entry]:
-    """Rows below the header into entries; rows with nothing a person typed are skipped.
+def row_digest(values: tuple[Any, ...], formulas: frozenset[str], basis: str,
+               notes: tuple[str, ...] = (), copied_from: int | None = None) -> str:
+    """The digest of a row's known cells in the sheet's column order (so a moved column
+    changes it too, which only costs one more look), of what else was found reading it, and
+    of `basis`."""
+    # A store gives every time in the office's zone (which `basis` names): its wall time is
+    # all that can differ, and a zone pickled with each time would double the cost.
+    plain = tuple([v.replace(tzinfo=None) if v.__class__ is datetime else v for v in values])
+    buffer = io.BytesIO()
+    # Pickle keeps every value's type; fast mode (no memo) makes equal values give equal
+    # bytes whether or not they are one object. A new Python may pickle differently: then
+    # each row is looked at once more, nothing else.
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    pickler.dump((plain, tuple(sorted(formulas)), notes, copied_from, basis))
+    return hashlib.blake2b(buffer.getbuffer(), digest_size=16).hexdigest()
 
-    `formulas`: (sheet row, column) of the cells holding a formula (`Sheet.formulas`)."""
-    people_headers = [c.header for c in rules.columns if c.role is not S.Role.PROGRAM]
+
+@dataclass(frozen=True)
+class Row:
+    """A sheet row as read, before it is an `Entry`: enough to tell that it is unchanged
+    without parsing it (most rows of a large agenda are)."""
+
+    number: int                          # sheet row at read time
+    entry_id: str
+    values: tuple[Any, ...]              # the known columns' raw values, in `Layout` order
+    formulas: frozenset[str] = frozenset()
+
+    def digest(self, basis: str) -> str:
+        """`Entry.digest` of the entry this row reads as (a copy's differs: never settled)."""
+        return row_digest(self.values, self.formulas, basis)
+
+
+
+def sheet_rows(rows: Sequence[Sequence[Any]], layout: Layout, first_row: int = 2,
+               formulas: frozenset[tuple[int, int]] = frozenset()) -> list[Row]:
+    """Rows below the header, blank ones too. `formulas`: (sheet row, column) of the cells
+    holding a formula (`Sheet.formulas`)."""
     by_row: dict[int, frozenset[str]] = {}
     if formulas:
         header_at = {i: h for h, i in layout.index.items()}
         for n, col in formulas:
             if col in header_at:
                 by_row[n] = by_row.get(n, frozenset()) | {header_at[col]}
+    columns, id_at = tuple(layout.index.values()), layout.position(S.ENTRY_ID)
+    out = []
+    for n, raw in enumerate(rows, start=first_row):
+        width = len(raw)
+        values = tuple([raw[i] if i < width else None for i in columns])
+        out.append(Row(n, cell_text(values[id_at]), values, by_row.get(n, frozenset())))
+    return out
+
+
+def entries_of(rows: Sequence[Row], layout: Layout, rules: Rules) -> list[Entry]:
+    """Rows into entries; rows with nothing a person typed are skipped."""
+    people_headers = {c.header for c in rules.columns if c.role is not S.Role.PROGRAM}
+    people = [(i, h) for i, h in enumerate(layout.index) if h in people_headers]
+    ticks_at = [(h, layout.position(h)) for h in rules.tick_columns]
     entries = []
-    for offset, raw in enumerate(rows):
-        cells = {h: (raw[i] if i < len(raw) else None) for h, i in layout.index.items()}
-        with_formula = by_row.get(first_row + offset, frozenset())
+    for row in rows:
+        values, with_formula = row.values, row.formulas
         # A formula filled down a column makes no row: only what people typed does.
-        if all(cell_text(cells[h]) == "" or cells[h] is False or h in with_formula
-               for h in people_headers):
+        if all(cell_text(values[i]) == "" or values[i] is False or h in with_formula
+               for i, h in people):
             continue
-        ticks = {h: read_tick(cells[h], rules.tick_words) for h in rules.tick_columns}
-        entries.append(Entry(first_row + offset, cell_text(cells[S.ENTRY_ID]), cells, ticks,
-                             formulas=with_formula))
+        cells = dict(zip(layout.index, values))
+        ticks = {h: read_tick(values[i], rules.tick_words) for h, i in ticks_at}
+        entries.append(Entry(row.number, row.entry_id, cells, ticks, formulas=with_formula))
     return entries
+
+
+def read_rows(rows: Sequence[Sequence[Any]], layout: Layout, rules: Rules,
+              first_row: int = 2, formulas: frozenset[tuple[int, int]] = frozenset()
+              ) -> list[Entry]:
+    """Rows below the header into entries (`sheet_rows`, then `entries_of`)."""
+    return entries_of(sheet_rows(rows, layout, first_row, formulas), layout, rules)
 
 
 def separate_copies(entries: list[Entry], known_agenda: Mapping[str, str]) -> list[Entry]:

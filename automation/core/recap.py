@@ -1,7 +1,8 @@
 """The monthly recap (SPEC section 7): counts and SOP step times from the event history.
 
-Pure: the shell gathers the events (the ledger and `Riwayat`) and the current rows; nothing
-here reads a file or the clock. Times are naive, in the office time zone.
+Pure: the shell gathers the events (the ledger's and `Riwayat`'s, merged here by
+`merge_events`) and the current rows; nothing here reads a file or the clock. Times are
+aware, in the office time zone: the month is the office's.
 
 Counts for the month, per entry: received when its first `Diterima` falls in the month,
 published when its first `Tayang` does, rejected / withdrawn when it has a `Ditolak` /
@@ -37,10 +38,10 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Iterable, Mapping, Sequence
 
-from automation.core.workflow import EventName
+from automation.core.workflow import Event, EventName
 
 RECEIVING = "Penerimaan berita (Petugas)"
 INPUT = "Input ke website (Operator)"
@@ -49,13 +50,7 @@ DEFAULT_APPROVALS = ("Paraf Kadis", "Paraf Kabid")
 
 GONE = "(baris tidak ada lagi)"      # the entry's row was deleted from the agenda
 BLANK = "(tidak diisi)"              # the row has no Jenis / Sumber Berita
-
-
-@dataclass(frozen=True)
-class RecapEvent:
-    at: datetime                     # naive, office time zone
-    entry_id: str
-    event: str                       # as in `Riwayat`: `Diterima`, `Paraf Kadis`, ...
+SAME_EVENT_WITHIN = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -87,6 +82,7 @@ class EntryRecap:
     """One entry active in the month: what it counts for and its step times."""
 
     entry_id: str
+    agenda_number: str               # the first its events name
     news_type: str
     source: str
     received_at: datetime | None     # its first `Diterima` (any month)
@@ -128,13 +124,37 @@ def percentile_90(values: Sequence[float]) -> float | None:
     return statistics.quantiles(values, n=10, method="inclusive")[8]
 
 
-def make_recap(events: Iterable[RecapEvent], rows: Mapping[str, tuple[str, str]],
+def merge_events(recorded: Iterable[Event], history: Iterable[Event]) -> list[Event]:
+    """The ledger's events (`recorded`) and `Riwayat`'s (`history`) as one list, each event
+    once, and only those with a time.
+
+    The same event is in both once written; it is the same when entry, event name and time
+    agree to the minute (`Riwayat` keeps whole seconds, a time read back from a sheet can be
+    a hair off, so "less than a minute apart"). The ledger's come first and are kept.
+    """
+    kept: dict[tuple[str, str], list[datetime]] = {}
+    events = []
+    for event in [*recorded, *history]:
+        if not (isinstance(event.at, datetime) and event.entry_id and event.name):
+            continue
+        times = kept.setdefault((event.entry_id, event.name), [])
+        if not any(abs(event.at - t) < SAME_EVENT_WITHIN for t in times):
+            times.append(event.at)
+            events.append(event)
+    return events
+
+
+def make_recap(events: Iterable[Event], rows: Mapping[str, tuple[str, str]],
                year: int, month: int, approval_columns: Sequence[str] = DEFAULT_APPROVALS,
                step_minutes: float = 7) -> Recap:
-    """`rows`: entry ID -> (Jenis Berita, Sumber Berita) of the rows in the agenda now."""
+    """`events`: as `merge_events` gives them; `rows`: entry ID -> (Jenis Berita, Sumber
+    Berita) of the rows in the agenda now."""
     times: dict[str, dict[str, list[datetime]]] = {}
+    numbers: dict[str, str] = {}
     for event in events:
-        times.setdefault(event.entry_id, {}).setdefault(event.event, []).append(event.at)
+        times.setdefault(event.entry_id, {}).setdefault(event.name, []).append(event.at)
+        if event.agenda_number:
+            numbers.setdefault(event.entry_id, event.agenda_number)
     for per_name in times.values():
         for stamps in per_name.values():
             stamps.sort()
@@ -154,8 +174,8 @@ def make_recap(events: Iterable[RecapEvent], rows: Mapping[str, tuple[str, str]]
                         for start, end in _spans(seen, approval_columns))
         if counts or any(m is not None for m in minutes):
             news_type, source = rows.get(entry_id, (GONE, GONE))
-            entries.append(EntryRecap(entry_id, news_type or BLANK, source or BLANK, received,
-                                      published, counts, minutes))
+            entries.append(EntryRecap(entry_id, numbers.get(entry_id, ""), news_type or BLANK,
+                                      source or BLANK, received, published, counts, minutes))
     entries.sort(key=lambda e: (e.received_at is None, e.received_at or datetime.min, e.entry_id))
 
     figures = []

@@ -11,14 +11,14 @@ learnt comes in as arguments, time too.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import Any, Sequence
 
 from automation.core import schema as S
 from automation.core.entry import Entry
 from automation.core.numbering import Numbering, archive_place
 from automation.core.workflow import (
-    Action, Memory, PostRef, Status, first_event_key, read_status, waiting_step,
+    Action, Event, Memory, PostRef, Status, first_event_key, read_status, waiting_step,
 )
 
 
@@ -40,36 +40,36 @@ def known_before(entry: Entry) -> bool:
             and any(entry.text(h) for h in S.PROGRAM_HEADERS if h != S.ENTRY_ID))
 
 
-def recovered(entry: Entry, post: PostRef | None, history: Sequence[Any], now: datetime,
-              tz: tzinfo) -> Memory:
+def recovered(entry: Entry, post: PostRef | None, history: Sequence[Event],
+              now: datetime) -> Memory:
     """What the ledger lost, rebuilt from the sheet, the website (`post`: what it found) and
-    the row's `Riwayat` lines (`history`: `HistoryRow`s with naive office times).
+    the row's `Riwayat` lines (`history`: the events read back from them).
 
     A withdrawn post the website keeps no record of is known from the address the sheet shows.
     The wait the sheet shows went on before the ledger was lost: it is neither announced nor
     reminded of again (a lost state folder must not send a message per row).
     """
-    def aware(value: Any) -> datetime | None:
-        return value.replace(tzinfo=tz) if isinstance(value, datetime) else None
+    def time(value: Any) -> datetime | None:
+        return value if isinstance(value, datetime) else None
 
     url = entry.text(S.WEBSITE_URL)
     if post is None and entry.text(S.STATUS) == Status.WITHDRAWN and url:
         slug = url.rstrip("/").rsplit("/", 1)[-1]
         post = PostRef(entry.entry_id, slug, url, slug, "", live=False)
-    memory = Memory(agenda_number=entry.agenda_number, first_seen=aware(entry.received))
+    memory = Memory(agenda_number=entry.agenda_number, first_seen=entry.received)
     if post is not None:
-        published = aware(entry.cells.get(S.PUBLISHED_AT)) or now
+        published = time(entry.cells.get(S.PUBLISHED_AT)) or now
         memory = replace(memory, slug=post.slug, post=post, version=1,
                          first_published_at=published, published_at=published,
                          archive_number=entry.text(S.ARCHIVE_NUMBER),
                          archive_location=entry.text(S.ARCHIVE_LOCATION),
-                         archived_at=aware(entry.cells.get(S.ARCHIVED_AT)))
+                         archived_at=time(entry.cells.get(S.ARCHIVED_AT)))
     if history:
         # Events the sheet already shows are not written again.
-        memory = replace(memory, events=frozenset(first_event_key(h.event) for h in history))
+        memory = replace(memory, events=frozenset(first_event_key(h.name) for h in history))
     step = waiting_step(read_status(entry.text(S.STATUS)), entry.ticked(S.PAPER_FILED), False)
     if step:
-        since = max((aware(h.at) for h in history if isinstance(h.at, datetime)),
+        since = max((h.at for h in history if isinstance(h.at, datetime)),
                     default=None) or memory.first_seen or now - timedelta(days=1)
         memory = replace(memory, waiting_step=f"{step}#1", waiting_since=since,
                          reminded=f"{step}#1")

@@ -83,8 +83,13 @@ _FIRST_OCCURRENCE = {EventName.RECEIVED: "0", EventName.COMPLETE: "0", EventName
                      EventName.FAILED: "1.0"}
 
 
+def event_key(name: str, occurrence: str) -> str:
+    """`Paraf Kadis#2`: an event's key within its entry (`Memory.events`, the ledger)."""
+    return f"{name}#{occurrence}"
+
+
 def first_event_key(name: str) -> str:
-    return Event(name, _FIRST_OCCURRENCE.get(name, "1")).key
+    return event_key(name, _FIRST_OCCURRENCE.get(name, "1"))
 
 
 class Action(Enum):
@@ -157,14 +162,22 @@ def memory_from_json(text: str, entry_id: str) -> Memory:
 
 @dataclass(frozen=True)
 class Event:
+    """One event of an entry: what a decision records, the ledger keeps and queues, `Riwayat`
+    shows as one line and the recap counts."""
+
+    entry_id: str
     name: str                # an `EventName`, or the approval column ticked
-    occurrence: str          # with `name`, identifies the event: never recorded twice
+    # Aware, in the office time zone; a `Riwayat` cell that was not a time keeps its text.
+    at: datetime | str
+    agenda_number: str = ""  # the entry's `No. Agenda` then
     detail: str = ""
+    # With `name`, identifies the event: never recorded twice. An event read back from
+    # `Riwayat` has none: the sheet does not show it.
+    occurrence: str = ""
 
     @property
     def key(self) -> str:
-        """`Paraf Kadis#2`: the event's key within its entry (`Memory.events`, the ledger)."""
-        return f"{self.name}#{self.occurrence}"
+        return event_key(self.name, self.occurrence)
 
 
 @dataclass(frozen=True)
@@ -173,20 +186,21 @@ class Decision:
     memory: Memory                       # memory after this decision (before any action)
     cells: Mapping[str, Any]             # desired program cells (and Tanggal Terima when empty)
     clear_ticks: tuple[str, ...] = ()    # approval columns to set FALSE (rule 2)
-    events: tuple[Event, ...] = ()       # new events, already added to `memory.events`
+    events: tuple[Event, ...] = ()       # new events (at `now`), already in `memory.events`
     action: Action | None = None
 
 
 class _Plan:
     """Collects notes and events while `decide` walks the rules."""
 
-    def __init__(self, memory: Memory):
-        self.memory = memory
+    def __init__(self, entry_id: str, memory: Memory, now: datetime):
+        self.entry_id, self.memory, self.now = entry_id, memory, now
         self.notes: list[str] = []
         self.events: list[Event] = []
 
     def event(self, name: str, detail: str, occurrence: object) -> None:
-        event = Event(name, str(occurrence), detail)
+        event = Event(self.entry_id, name, self.now, self.memory.agenda_number, detail,
+                      str(occurrence))
         if event.key not in self.memory.events and event.key not in {e.key for e in self.events}:
             self.events.append(event)
 
@@ -230,7 +244,7 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
     """`hold`: why approvals cannot be trusted this cycle (SPEC rule 7); nothing is published
     while it is set, and the rows that would be say why."""
     mem = memory          # read from; the new memory is built once, at the end
-    plan = _Plan(mem)
+    plan = _Plan(entry.entry_id, mem, now)
     round_, archived_at, publish_error = mem.round, mem.archived_at, mem.publish_error
     if mem.origin_note:
         plan.notes.append(mem.origin_note)

@@ -1,6 +1,7 @@
 """The steps of one cycle, in the order `automation.cycle.Cycle.run` calls them.
 
-1. `reading.read_agenda`: the sheet, its rows as entries, what the ledger remembers of them.
+1. `reading.read_agenda`: the sheet's rows; those unchanged since they settled are only
+   counted, the others become entries.
 2. `planning.Planner.plan`: per row, its identity, memory and numbers, what its content
    resolves to, and the first decision (no outside effect).
 3. `writing.save_new_ids`: rows about to be published get their `ID Sistem` into the sheet.

@@ -7,6 +7,7 @@ earlier attempt before creating, so an interrupted publication is finished, neve
 from __future__ import annotations
 
 import logging
+from typing import Mapping
 
 from automation.core import schema as S
 from automation.core import transitions
@@ -21,13 +22,13 @@ log = logging.getLogger(__name__)
 
 
 def act(ctx: Context, entry: Entry, decision: Decision, resolved: Resolved,
-        archive_floor: dict[int, int]) -> Memory:
+        archive_floor: Mapping[int, int]) -> Memory:
     """The memory after the action: the core's account of what the website did or why not."""
     action = decision.action
     assert action is not None
     memory = transitions.with_slug(decision.memory, post_slug(entry.title, entry.entry_id))
     if memory != decision.memory:
-        ctx.ledger.remember(entry.entry_id, memory, (), ctx.now)
+        ctx.ledger.remember(entry.entry_id, memory)
     seq = ctx.ledger.begin(entry.entry_id, action.value, memory.slug, ctx.now)
     try:
         # Without a remembered post, the publisher looks for one itself before creating.
@@ -46,7 +47,7 @@ def act(ctx: Context, entry: Entry, decision: Decision, resolved: Resolved,
     with ctx.ledger.transaction():
         memory = transitions.acted(memory, action, ref, ctx.now)
         memory = M.give_archive_number(ctx, memory, archive_floor)
-        ctx.ledger.remember(entry.entry_id, memory, (), ctx.now)
+        ctx.ledger.remember(entry.entry_id, memory)
         ctx.ledger.finish(seq, "done", ctx.now)
     return memory
 

@@ -76,9 +76,11 @@ class Context:
 
     def settled_digest(self, entry: Entry) -> str:
         """What a settled row must show to stay settled: its cells, and what else its
-        decision depends on (the rules, the rule-7 hold, whether anyone is told)."""
-        return entry.digest(self._basis)
+        decision depends on (`settled_basis`)."""
+        return entry.digest(self.settled_basis)
 
     @cached_property
-    def _basis(self) -> str:
-        return repr((self.rules, self.hold, self.notifying))
+    def settled_basis(self) -> str:
+        """The rules, the rule-7 hold, whether anyone is told and the office's time zone:
+        set before rows are read."""
+        return repr((self.rules, self.hold, self.notifying, str(self.now.tzinfo)))

@@ -8,9 +8,8 @@ import logging
 from automation.core import notices, transitions
 from automation.core import schema as S
 from automation.core.entry import Entry
-from automation.core.workflow import Decision, Memory
+from automation.core.workflow import Decision, Event, Memory
 from automation.notify.outbox import queue
-from automation.ports import HistoryRow
 from automation.steps.context import Context
 
 log = logging.getLogger(__name__)
@@ -21,7 +20,7 @@ class Memories:
 
     def __init__(self, ctx: Context, archive_floor: dict[int, int]):
         self.ctx, self.archive_floor = ctx, archive_floor
-        self._history: list[HistoryRow] | None = None
+        self._history: list[Event] | None = None
 
     def of(self, entry: Entry) -> Memory:
         memory = self.ctx.ledger.memory(entry.entry_id) if entry.entry_id else None
@@ -41,9 +40,9 @@ class Memories:
             self._history = ctx.ws.store.history()
         seen = [h for h in self._history if h.entry_id == entry.entry_id]
         if seen:
-            ctx.ledger.adopt_events(entry.entry_id, seen)
+            ctx.ledger.adopt_events(seen)
         ctx.tally.recovered = True          # Riwayat must be looked at before appending to it
-        memory = transitions.recovered(entry, ref, seen, ctx.now, ctx.now.tzinfo)
+        memory = transitions.recovered(entry, ref, seen, ctx.now)
         return give_archive_number(ctx, memory, self.archive_floor)
 
 
@@ -55,7 +54,7 @@ def give_agenda_number(ctx: Context, entry: Entry, memory: Memory, floors: dict[
     with ctx.ledger.transaction():
         nomor = ctx.ledger.allocate("agenda", year, floors.get(year, 0))
         memory = transitions.with_agenda_number(memory, nomor, year, ctx.rules.numbering)
-        ctx.ledger.remember(entry.entry_id, memory, (), ctx.now)
+        ctx.ledger.remember(entry.entry_id, memory)
     return memory
 
 
@@ -79,6 +78,6 @@ def remember(ctx: Context, entry: Entry, before: Memory, decision: Decision) -> 
     if memory == before and not decision.events and not told:
         return
     with ctx.ledger.transaction():
-        ctx.ledger.remember(entry.entry_id, memory, decision.events, ctx.now)
+        ctx.ledger.remember(entry.entry_id, memory, decision.events)
         queue(ctx.ledger, ctx.ws.config.notify, entry.entry_id, told, entry.text(S.RECEIVER),
               ctx.now)

@@ -49,19 +49,12 @@ class Planner:
     def __init__(self, ctx: Context, agenda: Agenda):
         self.ctx, self.agenda = ctx, agenda
         self.memories = M.Memories(ctx, agenda.archive_floor)
-        self.in_sheet = {e.entry_id for e in agenda.entries if e.entry_id}
-        self.content_cache = ctx.ledger.content_cache()
-        self.settled = ctx.ledger.settled()
+        self.in_sheet = set(agenda.ids)
 
-    def plan(self, entry: Entry) -> Planned | None:
-        """None for a settled row: it shows what it showed when its decision last asked for
-        nothing, its files are unchanged, and time alone has not changed it since.
-
-        Raises `AdapterError` when the row's media cannot be read now (SPEC rule 8):
+    def plan(self, entry: Entry) -> Planned:
+        """Raises `AdapterError` when the row's media cannot be read now (SPEC rule 8):
         nothing of the row has been saved then but its number."""
         ctx = self.ctx
-        if self._settled(entry):
-            return None
         match = {h: entry.text(h) for h in (S.ENTRY_ID, S.TITLE, S.SOURCE, S.RECEIVER)}
         id_in_sheet = bool(entry.entry_id)
         if not id_in_sheet:
@@ -81,19 +74,6 @@ class Planner:
         M.remember(ctx, entry, remembered, decision)
         return Planned(entry, match, id_in_sheet, resolved, decision)
 
-    def _settled(self, entry: Entry) -> bool:
-        mark = self.settled.get(entry.entry_id) if entry.entry_id else None
-        if mark is None or mark.digest != self.ctx.settled_digest(entry):
-            return False
-        if mark.recheck_at is not None and self.ctx.now >= mark.recheck_at:
-            return False
-        cached = self.content_cache.get(entry.entry_id)
-        if cached is None or not self.ctx.ws.media.unchanged(cached.stamp):
-            return False
-        if mark.recheck_at is not None:
-            self.ctx.tally.wait(mark.recheck_at)       # the standard it will pass
-        return True
-
     def _new_id(self, match: dict[str, str]) -> str:
         """A new row's ID; the same one again if an earlier write of it did not land."""
         signature = json.dumps(match, sort_keys=True, ensure_ascii=False)
@@ -107,7 +87,7 @@ class Planner:
     def _unchanged_content(self, entry: Entry) -> Content | None:
         """The row's complete content as last resolved, if its texts and files are unchanged:
         spares reading and checking every file of every row on every cycle."""
-        cached = self.content_cache.get(entry.entry_id)
+        cached = self.ctx.ledger.cached_content(entry.entry_id)
         if cached is None or cached.key != content_key(entry, self.ctx.rules):
             return None
         if not self.ctx.ws.media.unchanged(cached.stamp):

@@ -4,22 +4,24 @@ program cells and `Riwayat` in one write-back."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import tzinfo
 from typing import Any
 
+from automation.agenda.cells import read_back
 from automation.core import schema as S
 from automation.core import transitions
 from automation.core.entry import same_value
 from automation.core.workflow import Decision
-from automation.ports import AdapterError, RowWrite
+from automation.ports import AdapterError, RowWrite, Sheet, WriteReport
 from automation.steps.context import Context
 from automation.steps.planning import Planned
 
 log = logging.getLogger(__name__)
 
 
-def save_new_ids(ctx: Context, rows: list[Planned]) -> None:
-    """Rows about to be published need their `ID Sistem` in the sheet first.
+def save_new_ids(ctx: Context, rows: list[Planned], sheet: Sheet) -> None:
+    """Rows about to be published need their `ID Sistem` in the sheet first (`sheet`: the
+    read they were planned from).
 
     The ID is how the post is found again; a post made for an ID the sheet never got would be
     made a second time under another ID if the final write failed.
@@ -35,7 +37,7 @@ def save_new_ids(ctx: Context, rows: list[Planned]) -> None:
     writes = [RowWrite(p.entry.entry_id, p.entry.row, {S.ENTRY_ID: p.entry.entry_id}, p.match)
               for p in unsaved]
     try:
-        result = ctx.ws.store.write(writes, [])
+        result = ctx.ws.store.write(writes, [], sheet)
     except AdapterError as err:
         log.warning("could not save new row IDs, publishing them next cycle: %s", err)
         return
@@ -47,53 +49,51 @@ def save_new_ids(ctx: Context, rows: list[Planned]) -> None:
 
 
 def row_write(ctx: Context, planned: Planned, decision: Decision, acted: bool) -> RowWrite:
-    """The cells the row must change to show `decision` (nothing it already shows)."""
+    """The cells the row must change to show `decision` (nothing it already shows). Text is
+    plain `str`, as a sheet gives it back (a `Status` member is its text)."""
     entry = planned.entry
     cells = dict(decision.cells)
     if decision.action is not None and not acted:
         del cells[S.STATUS]          # keeps what it shows until the action has run
     cells.update({h: False for h in decision.clear_ticks})
-    cells = {h: sheet_value(v, ctx) for h, v in cells.items()
-             if not same_value(entry.cells.get(h), sheet_value(v, ctx))}
+    cells = {h: str(v) if isinstance(v, str) else v for h, v in cells.items()
+             if not same_value(entry.cells.get(h), v)}
     return RowWrite(entry.entry_id, entry.row, cells, planned.match)
 
 
-def as_read_back(cells: dict[str, Any]) -> dict[str, Any]:
-    """Written cells as the next read gives them back (an emptied cell reads as None)."""
-    return {h: None if v == "" else v for h, v in cells.items()}
+def as_read_back(cells: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
+    """Written cells as the next read gives them back: an emptied cell as None, a time in
+    whole seconds in the office's zone `tz` (`cells.read_back`, what every store does)."""
+    return {h: None if v == "" else read_back(v, tz) for h, v in cells.items()}
 
 
-def sheet_value(value: Any, ctx: Context) -> Any:
-    """Times go to the sheet as its own date-times, in the office time zone."""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(ctx.now.tzinfo).replace(tzinfo=None, microsecond=0)
-    return value
-
-
-def write_back(ctx: Context, writes: list[RowWrite], interrupted: bool
+def write_back(ctx: Context, writes: list[RowWrite], sheet: Sheet, interrupted: bool
                ) -> tuple[tuple[str, ...], str]:
-    """One batched write of the rows' cells and the `Riwayat` events not yet in the sheet.
+    """One batched write of the rows' cells and the `Riwayat` events not yet in the sheet
+    (`sheet`: the read the rows were planned from).
 
     Returns (IDs of rows that moved or vanished before the write, the write's error). Nothing
     is lost when it fails: cells are recomputed and events stay queued for the next cycle.
     """
     ledger, tally, meta = ctx.ledger, ctx.tally, ctx.ledger.meta
     outbox = ledger.unwritten_events()
-    keys = [event.ref for event in outbox]
-    recheck = ledger.mark_attempted(keys) or tally.recovered
-    try:
-        result = ctx.ws.store.write(writes, [event.row for event in outbox], recheck)
-    except AdapterError as err:
-        log.warning("write-back postponed: %s", err)
-        meta.agenda_version = None
-        return (), str(err)
-    ledger.mark_written(keys)
+    if writes or outbox:
+        recheck = ledger.mark_attempted(outbox) or tally.recovered
+        try:
+            result = ctx.ws.store.write(writes, outbox, sheet, recheck)
+        except AdapterError as err:
+            log.warning("write-back postponed: %s", err)
+            meta.agenda_version = None
+            return (), str(err)
+    else:                   # nothing to write: the agenda stays as it was read
+        result = WriteReport((), (), sheet.version)
+    ledger.mark_written(outbox)
     ledger.confirm_ids(result.written)
     landed = set(result.written)
-    ledger.settle([(eid, digest, recheck) for eid, digest, recheck, writes in tally.settled
-                   if not writes or eid in landed])
+    ledger.settle([(eid, digest, due) for eid, digest, due, has_cells in tally.settled
+                   if not has_cells or eid in landed])
     for entry_id in set(result.written) & tally.clearing.keys():
-        ledger.remember(entry_id, transitions.ticks_cleared(tally.clearing[entry_id]), (), ctx.now)
+        ledger.remember(entry_id, transitions.ticks_cleared(tally.clearing[entry_id]))
     if result.missed:
         log.warning("rows moved or vanished before writing, retried next cycle: %s",
                     ", ".join(result.missed))
