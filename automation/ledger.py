@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 # -- the schema and how a ledger is brought to it ---------------------------------------------
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Version 1: the tables of release 0.1.0. Every statement may run again (IF NOT EXISTS), so
 # it also completes a ledger of an older build that lacked some table.
@@ -69,6 +69,12 @@ CREATE TABLE IF NOT EXISTS settled (entry_id TEXT PRIMARY KEY, digest TEXT NOT N
     recheck_at TEXT);
 """
 
+# Version 3: the problems of a row's content are cached with it, so that an incomplete row
+# whose files are as they were is not read again either.
+SCHEMA_3 = """
+ALTER TABLE content_cache ADD COLUMN problems TEXT NOT NULL DEFAULT '[]';
+"""
+
 
 def _statements(script: str) -> Callable[[sqlite3.Connection], None]:
     """A migration made of SQL statements, run one by one: `executescript` would commit the
@@ -95,6 +101,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               _statements(SCHEMA_1)),
     Migration(2, "settled rows, so that an unchanged row costs no work",
               _statements(SCHEMA_2)),
+    Migration(3, "problems of cached content, so that an unchanged incomplete row costs none",
+              _statements(SCHEMA_3)),
 )
 
 
@@ -278,10 +286,11 @@ class Settled(NamedTuple):
 
 
 class CachedContent(NamedTuple):
-    """A row's complete content as last resolved (see `Planner._unchanged_content`)."""
+    """A row's content as last resolved (see `Planner._unchanged_content`)."""
     key: str                    # the row's texts and links it was resolved from
     stamp: list                 # the media's stamp: unchanged files leave it valid
     fingerprint: str
+    problems: tuple[str, ...]   # what staff must fix (Indonesian), as found then
 
 
 def _utc(at: datetime) -> str:
@@ -543,7 +552,7 @@ class Ledger:
     # -- complete content of rows, valid while their texts and files are unchanged -----------
     # -- rows that need no look while they show the same ------------------------------------
     def settled(self) -> dict[str, Settled]:
-        """The settled rows whose complete content is cached (no other row can be settled)."""
+        """The settled rows whose content is cached (no other row can be settled)."""
         return {eid: Settled(digest, at, stamp) for eid, digest, at, stamp in self.db.execute(
             "SELECT s.entry_id, s.digest, s.recheck_at, c.stamp FROM settled s "
             "JOIN content_cache c ON c.entry_id = s.entry_id")}
@@ -557,13 +566,16 @@ class Ledger:
                 [(eid, digest, at.isoformat() if at else None) for eid, digest, at in rows])
 
     def cached_content(self, entry_id: str) -> CachedContent | None:
-        row = self.db.execute("SELECT key, stamp, fingerprint FROM content_cache WHERE "
-                              "entry_id = ?", (entry_id,)).fetchone()
-        return CachedContent(row[0], json.loads(row[1]), row[2]) if row else None
+        row = self.db.execute("SELECT key, stamp, fingerprint, problems FROM content_cache "
+                              "WHERE entry_id = ?", (entry_id,)).fetchone()
+        return CachedContent(row[0], json.loads(row[1]), row[2], tuple(json.loads(row[3]))) \
+            if row else None
 
-    def cache_content(self, entry_id: str, key: str, stamp: tuple, fingerprint: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO content_cache (entry_id, key, stamp, fingerprint) "
-                        "VALUES (?, ?, ?, ?)", (entry_id, key, json.dumps(stamp), fingerprint))
+    def cache_content(self, entry_id: str, key: str, stamp: tuple, fingerprint: str,
+                      problems: Sequence[str]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO content_cache (entry_id, key, stamp, fingerprint, "
+                        "problems) VALUES (?, ?, ?, ?, ?)", (entry_id, key, json.dumps(stamp),
+                                                             fingerprint, json.dumps(problems)))
 
     # -- facts about files (the media sources' FileFactsCache) --------------------------------
     def get(self, key: str) -> dict[str, Any] | None:

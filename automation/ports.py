@@ -52,7 +52,14 @@ class MediaFile:
 class MediaCheck:
     files: tuple[MediaFile, ...]
     problems: tuple[str, ...]           # Indonesian, each names the file and the fix
-    stamp: tuple = ()                   # lets `MediaSource.unchanged` tell that nothing changed
+    # Lets `MediaSource.unchanged` tell that nothing changed: also what fixing each problem
+    # would change (the folder a missing file goes into), or UNVERIFIABLE.
+    stamp: tuple = ()
+
+
+# A stamp item no source finds unchanged: the result had a problem whose fix the stamp cannot
+# see, so the row is read afresh every cycle.
+UNVERIFIABLE = ("unverifiable",)
 
 
 @dataclass(frozen=True)

@@ -295,14 +295,21 @@ def person_writes(config_path: Path, writes: list[RowWrite]) -> None:
 
 
 def copy_workspace(src: Path, dst: Path) -> None:
-    """A copy for profiling: media and site hard-linked (only replaced, never edited in place)."""
+    """A copy for profiling: the site hard-linked (only replaced, never edited in place); the
+    media read where they are, since the media settings are part of what settles a row (a
+    media folder elsewhere would have every row looked at again)."""
     dst.mkdir()
     for item in src.iterdir():
-        if item.is_dir():
-            linked = item.name in ("media", "site")
+        if item.is_dir() and item.name != "media":
+            linked = item.name == "site"
             shutil.copytree(item, dst / item.name, copy_function=os.link if linked else shutil.copy2)
-        else:
+        elif item.is_file():
             shutil.copy2(item, dst / item.name)
+    config = dst / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    assert 'base_dir = "media"' in text
+    config.write_text(text.replace('base_dir = "media"', f"base_dir = '{src / 'media'}'"),
+                      encoding="utf-8")
 
 
 def _summary_line(stdout: str) -> str:

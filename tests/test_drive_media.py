@@ -192,6 +192,22 @@ def test_not_shared_names_the_service_account(fake: FakeGoogle, drive: DriveFold
     assert link in check.problems[0]
 
 
+def test_a_problem_drive_cannot_watch_is_never_unchanged(fake: FakeGoogle,
+                                                        drive: DriveFolder) -> None:
+    # Sharing a file with the service account shows in no stamp: the row is read afresh.
+    photo = fake.add_file("rahasia.jpg", jpeg(), "image/jpeg", shared=None)
+    shared = fake.add_file("umum.jpg", jpeg(2), "image/jpeg", shared="reader")
+    check = drive.collect([f"https://drive.google.com/file/d/{photo}/view",
+                           f"https://drive.google.com/file/d/{shared}/view"])
+    assert len(check.problems) == 1 and [f.name for f in check.files] == ["umum.jpg"]
+    document = drive.read_document(f"https://docs.google.com/document/d/{photo}/edit")
+    assert document.problems
+    fake.clear_log()
+    assert not drive.unchanged(json.loads(json.dumps(check.stamp)))
+    assert not drive.unchanged(json.loads(json.dumps(document.stamp)))
+    assert fake.drive_requests == 0               # told without asking Google
+
+
 def test_trashed_file(fake: FakeGoogle, drive: DriveFolder) -> None:
     photo = fake.add_file("lama.jpg", jpeg(), "image/jpeg", shared="reader", trashed=True)
     check = drive.collect([f"https://drive.google.com/file/d/{photo}/view"])

@@ -1,11 +1,16 @@
 """Unchanged rows cost nothing (issue 10): a row whose cells, files and remembered state are
 as they were when its decision last asked for nothing is not looked at again, and nothing
 that should happen to it is missed: an edit, a replaced photo, a wait passing the standard,
-a changed configuration, a copy of it."""
+a changed configuration, a copy of it; an incomplete row is looked at again once what it
+lacked may have come."""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
+
+import pytest
+from PIL import Image
 
 from automation import config as config_module
 from automation.core import schema as S
@@ -106,3 +111,43 @@ def test_a_copy_of_a_settled_row_is_flagged_on_both(tmp_path):
     assert report.planned == 2
     notes = [r[S.SYSTEM_NOTE] or "" for r in agenda.rows() if r[S.TITLE] == "Berita 1"]
     assert all("ID Sistem" in n or "salinan" in n for n in notes)
+
+
+def settled_incomplete(tmp_path, media: str) -> Agenda:
+    agenda = Agenda(tmp_path, [row("Foto Menyusul", **{S.MEDIA: media}), row("Lain")])
+    agenda.cycle(T[0])
+    assert agenda.by_title("Foto Menyusul")[S.STATUS] == "Belum Lengkap"
+    agenda.cycle(T[11])                # both waits passed the standard: noted
+    assert agenda.cycle(T[12]).changed == []
+    return agenda
+
+
+@pytest.mark.parametrize("media", ["foto/menyusul.jpg",          # into a folder that exists
+                                   "foto/2026-12/menyusul.jpg",  # with its folder, made then
+                                   "liputan/menyusul.jpg"])      # a folder next to foto/
+def test_an_incomplete_row_is_read_again_only_once_its_photo_arrives(tmp_path, media):
+    agenda = settled_incomplete(tmp_path, media)
+    assert agenda.cycle(T[23]).planned == 0      # the periodic full read: nothing to look at
+    agenda.photo(media)
+    assert agenda.cycle(T[34]).planned == 1
+    got = agenda.by_title("Foto Menyusul")
+    assert got[S.STATUS] == "Menunggu Paraf Kadis" and "menyusul.jpg" not in (
+        got[S.SYSTEM_NOTE] or "")
+
+
+def test_an_incomplete_row_is_read_again_when_the_media_settings_change(tmp_path):
+    agenda = settled_incomplete(tmp_path, "foto/besar.jpg")
+    big = agenda.folder / "media" / "foto" / "besar.jpg"
+    Image.frombytes("RGB", (1500, 1500), random.Random(5).randbytes(1500 * 1500 * 3)).save(
+        big, "JPEG", quality=95)
+    assert big.stat().st_size > 2 * 1024 * 1024
+    agenda.cycle(T[23])
+    assert "melebihi batas 2 MB" in agenda.by_title("Foto Menyusul")[S.SYSTEM_NOTE]
+    agenda.cycle(T[24])
+    assert agenda.cycle(T[35]).planned == 0
+    path = agenda.folder / "config.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("max_file_mb = 2",
+                                                             "max_file_mb = 20"), encoding="utf-8")
+    agenda.cfg = config_module.load(path)
+    assert agenda.cycle(T[46]).planned == 2
+    assert agenda.by_title("Foto Menyusul")[S.STATUS] == "Menunggu Paraf Kadis"

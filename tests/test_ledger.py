@@ -76,8 +76,12 @@ def test_a_ledger_of_release_0_1_0_is_upgraded_and_kept_as_it_was_beside_it(old)
     ledger = Ledger(old)
     try:
         assert ledger.schema_version == SCHEMA_VERSION
-        # version 1 is release 0.1.0's tables; version 2 adds the settled rows
-        assert tables(ledger.db) == {**before, "settled": tables(ledger.db)["settled"]}
+        # version 1 is release 0.1.0's tables; version 2 adds the settled rows; version 3
+        # the problems of cached content
+        after = tables(ledger.db)
+        assert after == {**before, "settled": after["settled"],
+                         "content_cache": after["content_cache"]}
+        assert after["content_cache"].endswith("problems TEXT NOT NULL DEFAULT '[]')")
     finally:
         ledger.close()
     assert user_version(old) == SCHEMA_VERSION
@@ -133,7 +137,8 @@ def test_an_upgraded_ledger_of_release_0_1_0_is_worked_on(old):
         ledger.notice_attempt(due[0].rowid)
         ledger.notice_sent(due[0].rowid, AT(10))
         assert ledger.notices_waiting() == 4
-        assert ledger.cached_content(first_id).fingerprint == first.approvals["Paraf Kadis"]
+        cached = ledger.cached_content(first_id)
+        assert cached.fingerprint == first.approvals["Paraf Kadis"] and cached.problems == ()
     finally:
         ledger.close()
 

@@ -345,9 +345,10 @@ def tick_notes(entry: Entry) -> list[str]:
 _CONTENT_KEY_HEADERS = sorted(_FIELD_HEADERS)
 
 
-def content_key(entry: Entry, rules: Rules) -> str:
-    """A digest of every text that `field_problems` and `fingerprint` read from the row."""
-    payload = [[entry.text(h) for h in _CONTENT_KEY_HEADERS], list(rules.news_types)]
+def content_key(entry: Entry, rules: Rules, source: str = "") -> str:
+    """A digest of every text that `field_problems` and `fingerprint` read from the row, and
+    of `source`: what else the content's problems depend on (the media's settings)."""
+    payload = [[entry.text(h) for h in _CONTENT_KEY_HEADERS], list(rules.news_types), source]
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 

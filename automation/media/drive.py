@@ -61,7 +61,8 @@ from automation.media.files import (
     verdict_note,
 )
 from automation.ports import (
-    AdapterError, Document, FileFactsCache, MediaCheck, MediaFile, SourceUnavailable,
+    UNVERIFIABLE, AdapterError, Document, FileFactsCache, MediaCheck, MediaFile,
+    SourceUnavailable,
 )
 
 T = TypeVar("T")
@@ -235,6 +236,8 @@ class DriveFolder:
                 continue
             name = _unique(media.name, names)
             files.append(media if name == media.name else _renamed(media, name))
+        if problems:                # sharing a file or fixing a link shows in no stamp
+            stamp.append(UNVERIFIABLE)
         return MediaCheck(tuple(files), tuple(dict.fromkeys(problems)), tuple(stamp))
 
     def read_document(self, reference: str) -> Document:
@@ -254,9 +257,9 @@ class DriveFolder:
             name, data = self._document_bytes(meta)
             body = document_to_html(name, data)
         except StaffFix as problem:
-            return Document("", "", (problem.note,))
+            return Document("", "", (problem.note,), (UNVERIFIABLE,))
         except ValueError as error:  # document_to_html's Indonesian note
-            return Document("", "", (str(error),))
+            return Document("", "", (str(error),), (UNVERIFIABLE,))
         # A Google Doc's export carries generated styles: its sanitised HTML is the content.
         digest = hashlib.sha256(body.encode() if meta["mimeType"] == GOOGLE_DOC else data)
         return Document(body, digest.hexdigest(), (), tuple(stamp))
@@ -267,6 +270,8 @@ class DriveFolder:
         One request per file or shortcut, one list request per folder (per 1000 files).
         Any failure means "not known to be unchanged": the row is then read afresh.
         """
+        if any(list(item) == list(UNVERIFIABLE) for item in stamp):
+            return False
         try:
             self._connect()
             for item in stamp:

@@ -30,7 +30,9 @@ from automation.media.files import (
     usable,
     verdict_note,
 )
-from automation.ports import Document, FileFactsCache, MediaCheck, MediaFile, SourceUnavailable
+from automation.ports import (
+    UNVERIFIABLE, Document, FileFactsCache, MediaCheck, MediaFile, SourceUnavailable,
+)
 
 # A folder link takes the files with these extensions; each is still checked by content.
 MEDIA_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".mp4", ".m4v", ".mov", ".webm")
@@ -68,6 +70,7 @@ class LocalFolder:
         problems: list[str] = []
         candidates: list[tuple[str, Path, os.stat_result]] = []
         folders: list[tuple[Path, os.stat_result]] = []
+        watched: list[tuple] = []         # what fixing a link's problem changes
         for link in wanted:
             try:
                 if _is_web_link(link):
@@ -84,6 +87,7 @@ class LocalFolder:
                     candidates.append((link, path, info))
             except StaffFix as problem:
                 problems.append(problem.note)
+                watched += self._watch(base, MEDIA, link)
 
         files: list[MediaFile] = []
         seen: set[Path] = set()
@@ -96,7 +100,7 @@ class LocalFolder:
             except StaffFix as problem:
                 problems.append(problem.note)
         stamp = tuple(_stamp(path, info) for path, info in folders) + tuple(
-            _stamp(path, info) for _, path, info in candidates)
+            _stamp(path, info) for _, path, info in candidates) + tuple(watched)
         return MediaCheck(tuple(files), tuple(dict.fromkeys(problems)), stamp)
 
     def read_document(self, reference: str) -> Document:
@@ -105,9 +109,9 @@ class LocalFolder:
             path, info, data = self._document_bytes(shown)
             body = document_to_html(shown, data)
         except StaffFix as problem:
-            return Document("", "", (problem.note,))
+            return Document("", "", (problem.note,), self._watch(self._base(), DOCUMENT, shown))
         except ValueError as error:  # document_to_html's Indonesian note
-            return Document("", "", (str(error),))
+            return Document("", "", (str(error),), self._watch(self._base(), DOCUMENT, shown))
         return Document(body, hashlib.sha256(data).hexdigest(), (), (_stamp(path, info),))
 
     def unchanged(self, stamp: list) -> bool:
@@ -115,7 +119,10 @@ class LocalFolder:
 
         A folder's time stamp changes when a file is added to it or taken out of it.
         """
-        for path, ino, size, mtime_ns in stamp:
+        for item in stamp:
+            if len(item) != 4:            # UNVERIFIABLE
+                return False
+            path, ino, size, mtime_ns = item
             try:
                 info = os.stat(path)
             except OSError:
@@ -123,6 +130,29 @@ class LocalFolder:
             if (info.st_ino, info.st_size, info.st_mtime_ns) != (ino, size, mtime_ns):
                 return False
         return True
+
+    def _watch(self, base: Path, noun: str, shown: str) -> tuple[tuple, ...]:
+        """What changes when staff fix a problem with `shown`: the file or folder itself if it
+        exists, and the nearest folder on its way that exists (the one a missing file will be
+        put in: adding it changes that folder's time stamp). Nothing for a web link or an
+        empty text: the text is the problem, and the row's digest covers it."""
+        if not shown or _is_web_link(shown):
+            return ()
+        try:
+            target = base / _link_path(noun, shown)
+        except StaffFix:                  # a drive or share: only its text can be fixed
+            return ()
+        way = [p for p in target.parents if p == base or base in p.parents]
+        watched = []
+        for i, path in enumerate([target, *way]):
+            try:
+                info = path.stat()
+            except (OSError, ValueError):
+                continue
+            watched.append(_stamp(path, info))
+            if i > 0:
+                return tuple(watched)
+        return (UNVERIFIABLE,)
 
     def check(self) -> list[str]:
         where = self.base_dir

@@ -81,6 +81,7 @@ class Context:
 
     @cached_property
     def settled_basis(self) -> str:
-        """The rules, the rule-7 hold, whether anyone is told and the office's time zone:
-        set before rows are read."""
-        return repr((self.rules, self.hold, self.notifying, str(self.now.tzinfo)))
+        """The rules, the rule-7 hold, whether anyone is told, the office's time zone and the
+        media settings (they decide what is wrong with a file): set before rows are read."""
+        return repr((self.rules, self.hold, self.notifying, str(self.now.tzinfo),
+                     self.ws.config.media))

@@ -85,14 +85,19 @@ class Planner:
         return entry_id
 
     def _unchanged_content(self, entry: Entry) -> Content | None:
-        """The row's complete content as last resolved, if its texts and files are unchanged:
-        spares reading and checking every file of every row on every cycle."""
+        """The row's content (and what is wrong with it) as last resolved, if its texts and
+        files are unchanged: spares reading and checking every file of every row on every
+        cycle."""
         cached = self.ctx.ledger.cached_content(entry.entry_id)
-        if cached is None or cached.key != content_key(entry, self.ctx.rules):
+        if cached is None or cached.key != self._content_key(entry):
             return None
         if not self.ctx.ws.media.unchanged(cached.stamp):
             return None
-        return Content(cached.fingerprint)
+        return Content(cached.fingerprint, cached.problems)
+
+    def _content_key(self, entry: Entry) -> str:
+        # Where media is read and how large it may be decide what is wrong with it too.
+        return content_key(entry, self.ctx.rules, repr(self.ctx.ws.config.media))
 
     def resolve(self, entry: Entry) -> Resolved:
         ws = self.ctx.ws
@@ -108,7 +113,7 @@ class Planner:
             problems += document.problems
             document_fp, body, stamp = document.fingerprint, document.html, stamp + document.stamp
         digest = fingerprint(entry, document_fp, [(f.name, f.sha256) for f in media.files])
-        if not problems:
-            self.ctx.ledger.cache_content(entry.entry_id, content_key(entry, self.ctx.rules),
-                                          stamp, digest)
+        # Problems too: the stamp also covers what fixing each would change.
+        self.ctx.ledger.cache_content(entry.entry_id, self._content_key(entry), stamp, digest,
+                                      problems)
         return Resolved(Content(digest, tuple(problems)), media, body)
