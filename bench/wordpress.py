@@ -5,7 +5,8 @@ server, Debian packages) and measures `python main.py --config ... once` as a su
 through the same launcher as bench/run.py (so the peak RSS is the child's own):
 
 1. `approval-to-live, 5 photos`  a row with five camera-like 1600x1067 JPEGs, registered by
-   a first cycle, then both paraf ticked: the wall time of the cycle that makes it `Tayang`,
+   a first cycle, then both paraf ticked: the wall time of the cycle that makes it `Tayang`
+   (and of the same row with the photos saved as HEIC, which are converted to JPEG),
    and every HTTP request the program sent to WordPress, counted from outside the program by a
    small loopback reverse proxy between the two (bodies streamed both ways). The same cycle is
    run again straight to WordPress (site reset, fresh workspace), for the time without proxy.
@@ -40,6 +41,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
+from PIL import Image  # noqa: E402
+
+import automation.media.files  # noqa: E402,F401  (registers the HEIF opener)
 
 from automation import config as config_module  # noqa: E402
 from automation.agenda.template import build_workbook  # noqa: E402
@@ -263,10 +267,17 @@ def approval_to_live(tmp: Path, logs: Path, seed: int, table: list[Row], note,
     for name in names:
         _photo(shared / name, rng)
     photo_bytes = sum((shared / n).stat().st_size for n in names)
+    # The same photos as an iPhone saves them (HEIC): published as JPEG, so converted first.
+    heic_shared, heic_names = tmp / "photos-heic", [n.replace(".jpg", ".heic") for n in names]
+    for name, heic_name in zip(names, heic_names):
+        (heic_shared / heic_name).parent.mkdir(parents=True, exist_ok=True)
+        with Image.open(shared / name) as image:
+            image.save(heic_shared / heic_name, format="HEIF", quality=85)
 
-    def office(folder: Path, url: str, username: str) -> Path:
-        config_path = build_office(folder, url, username, names)
-        shutil.copytree(shared, folder / "media", dirs_exist_ok=True)
+    def office(folder: Path, url: str, username: str, photos: list[str] = names,
+               source: Path = shared) -> Path:
+        config_path = build_office(folder, url, username, photos)
+        shutil.copytree(source, folder / "media", dirs_exist_ok=True)
         return config_path
 
     verdicts = []
@@ -300,18 +311,28 @@ def approval_to_live(tmp: Path, logs: Path, seed: int, table: list[Row], note,
         finally:
             proxy.close()
 
-        wp.reset()
-        wp.create_category(CATEGORY)
-        config_path = office(tmp / "office-photos-direct", wp.base_url, wp.username)
-        _cycle(config_path, logs, "wp-photos-direct-setup")
-        approve(config_path)
-        note("approval-to-live: the same cycle straight to WordPress (no proxy) ...")
-        direct = _cycle(config_path, logs, "wp-photos-direct")
-        live_direct, status_direct = _live(config_path)
+        def straight(label: str, photos: list[str], source: Path) -> tuple[Child, bool, str]:
+            """The same row on a reset site, without the proxy."""
+            wp.reset()
+            wp.create_category(CATEGORY)
+            config_path = office(tmp / f"office-{label}", wp.base_url, wp.username, photos,
+                                 source)
+            _cycle(config_path, logs, f"wp-{label}-setup")
+            approve(config_path)
+            note(f"approval-to-live: {label}, straight to WordPress (no proxy) ...")
+            child = _cycle(config_path, logs, f"wp-{label}")
+            return (child, *_live(config_path))
+
+        direct, live_direct, status_direct = straight("photos-direct", names, shared)
         table.append(("approval-to-live, 5 photos, direct", f"{direct.wall:.2f}",
                       f"{direct.peak_mb:.0f}", "-",
                       f"{status_direct}; no proxy, site reset; {_summary_line(direct.stdout)}"))
-    if not (live and live_direct):
+        heic, live_heic, status_heic = straight("photos-heic", heic_names, heic_shared)
+        table.append(("approval-to-live, 5 HEIC photos, direct", f"{heic.wall:.2f}",
+                      f"{heic.peak_mb:.0f}", "-",
+                      f"{status_heic}; {heic.wall / direct.wall:.2f} x the same row with JPEGs "
+                      "(each photo converted to JPEG before upload)"))
+    if not (live and live_direct and live_heic):
         failed.append("approval-to-live: the row did not become Tayang")
     verdicts.append(f"approval-to-live, 5 photos: {'Tayang' if live and live_direct else 'NOT Tayang'} "
                     f"after {direct.wall:.2f} s (direct) / {case.wall:.2f} s (proxied), "

@@ -220,10 +220,19 @@ def test_sniff_videos(head, mime):
     assert sniff_media(head) == ("video", mime)
 
 
+@pytest.mark.parametrize("head, mime", [
+    (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00", "image/heic"),    # iPhone
+    (b"\x00\x00\x00\x18ftypheix\x00\x00\x00\x00", "image/heic"),
+    (b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00", "image/heif"),
+])
+def test_sniff_heif_photos(head, mime):
+    assert sniff_media(head) == ("photo", mime)
+
+
 @pytest.mark.parametrize("head", [
     b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00",      # Windows program
     b"GIF89a\x10\x00\x0c\x00\x00\x00",                   # GIF is not an accepted photo
-    b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00",       # HEIC photo in an ISO container
+    b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00",       # AVIF photo: not accepted
     b"\x00\x00\x00\x18ftypM4A \x00\x00\x00\x00",       # audio
     b"%PDF-1.7\n%\xe2\xe3\xcf\xd3",
     b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00",      # zip / docx

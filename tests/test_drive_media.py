@@ -16,6 +16,7 @@ from PIL import Image
 from automation.media.drive import DriveFolder, drive_id
 from automation.ports import AdapterError
 from tests.fakes.google import SERVICE_ACCOUNT, FakeGoogle
+from tests.support.photos import heic
 
 MIB = 1024 * 1024
 VIDEO = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(1000)
@@ -149,18 +150,21 @@ def test_folder_lists_photos_and_videos_in_name_order_over_pages(fake: FakeGoogl
     assert all(r.query["orderBy"] == "name" for r in lists)
 
 
-def test_heic_in_folder_gets_a_note_and_empty_folder_too(fake: FakeGoogle, drive: DriveFolder) -> None:
+def test_heic_photos_are_taken_by_content_and_an_empty_folder_gets_a_note(
+        fake: FakeGoogle, drive: DriveFolder, tmp_path: Path) -> None:
     folder = fake.add_folder("iPhone")
-    fake.add_file("IMG_0001.HEIC", b"heic", "image/heic", [folder])
+    real = heic(tmp_path / "IMG_0001.HEIC").read_bytes()
+    fake.add_file("IMG_0001.HEIC", real, "image/heif", [folder])
+    fake.add_file("IMG_0002.HEIC", b"heic", "image/heic", [folder])     # not one inside
     empty = fake.add_folder("Kosong")
     fake.add_file("catatan.txt", b"teks", "text/plain", [empty])
     check = drive.collect([f"https://drive.google.com/drive/folders/{folder}",
                            f"https://drive.google.com/drive/folders/{empty}"])
-    assert check.files == ()
-    empty_note, heic_note = check.problems
-    assert "iPhone/IMG_0001.HEIC" in heic_note and "image/heic" in heic_note
+    [photo] = check.files
+    assert (photo.name, photo.kind, photo.mime) == ("IMG_0001.HEIC", "photo", "image/heic")
+    empty_note, fake_note = check.problems
+    assert "IMG_0002.HEIC" in fake_note and "bukan foto atau video yang sah" in fake_note
     assert "Folder 'Kosong' tidak berisi foto atau video" in empty_note
-    assert media_requests(fake) == []
 
 
 def test_shortcut_to_a_file_and_in_a_folder(fake: FakeGoogle, drive: DriveFolder) -> None:

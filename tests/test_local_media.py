@@ -251,7 +251,7 @@ def test_exe_renamed_jpg_is_refused(base, source):
     assert check.files == ()
     assert check.problems == (
         "Berkas 'virus.jpg' bukan foto atau video yang sah (isi berkas tidak dikenali). "
-        "Gunakan foto JPEG/PNG/WebP atau video MP4/MOV/WebM.",
+        "Gunakan foto JPEG/PNG/WebP/HEIC atau video MP4/MOV/WebM.",
     )
 
 

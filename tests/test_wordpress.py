@@ -13,6 +13,7 @@ import requests
 
 from automation.core import schema as S
 from tests.support.config import config_toml
+from tests.support.photos import assert_published_cleanly, heic
 from tests.support.workspace import NOW, Agenda, approved
 from tests.test_cycle import Tags
 
@@ -370,3 +371,20 @@ def test_no_control_character_reaches_the_post_or_its_photo(site, tmp_path):
                  uploaded["title"]["raw"], uploaded["alt_text"]):
         assert not [c for c in text if (ord(c) < 0x20 and c not in "\t\n\r")
                     or 0x7f <= ord(c) <= 0x9f or 0xd800 <= ord(c) <= 0xdfff], text
+
+
+def test_an_iphone_photo_reaches_wordpress_as_an_upright_jpeg_without_location(site, tmp_path):
+    agenda = office(tmp_path, site, [approved("Foto dari iPhone", **{
+        S.MEDIA: "foto/IMG_0042.HEIC"})])
+    heic(agenda.folder / "media" / "foto" / "IMG_0042.HEIC")
+    agenda.cycle()
+    row = agenda.by_title("Foto dari iPhone")
+    assert row[S.STATUS] == "Tayang", row[S.SYSTEM_NOTE]
+    rest = Rest(site)
+    [post] = rest.posts()
+    featured = [m for m in rest.media() if m["id"] == post["featured_media"]][0]
+    assert featured["mime_type"] == "image/jpeg"
+    assert featured["source_url"].lower().endswith(".jpg")
+    uploaded = tmp_path / "uploaded.jpg"
+    uploaded.write_bytes(requests.get(featured["source_url"], timeout=30).content)
+    assert_published_cleanly(uploaded)

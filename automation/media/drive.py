@@ -79,12 +79,14 @@ GOOGLE_APPS = "application/vnd.google-apps."
 # Drive's mimeType -> kind and extension of a cached copy; the content still decides.
 MEDIA_TYPES = {
     "image/jpeg": ("photo", ".jpg"), "image/png": ("photo", ".png"),
-    "image/webp": ("photo", ".webp"), "video/mp4": ("video", ".mp4"),
+    "image/webp": ("photo", ".webp"), "image/heic": ("photo", ".heic"),
+    "image/heif": ("photo", ".heif"), "video/mp4": ("video", ".mp4"),
     "video/quicktime": ("video", ".mov"), "video/webm": ("video", ".webm"),
 }
 EXTENSIONS = {mime: ext for mime, (_, ext) in MEDIA_TYPES.items()}
 KNOWN_SUFFIXES = {
     "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",), "image/webp": (".webp",),
+    "image/heic": (".heic",), "image/heif": (".heif", ".heic"),
     "video/mp4": (".mp4", ".m4v"), "video/quicktime": (".mov",), "video/webm": (".webm",),
 }
 # Documents whose Drive name lacks the extension are known by their mimeType.
@@ -110,8 +112,8 @@ NOT_SHARED = ("Berkas/folder '{}' tidak ditemukan atau belum dibagikan ke akun l
               "berikutnya.")
 TRASHED = ("Berkas/folder '{}' ada di Sampah Google Drive. Pulihkan dari Sampah, atau ganti "
            "tautannya dengan berkas lain.")
-WRONG_TYPE = ("Berkas '{}' ({}) bukan foto atau video yang didukung. Gunakan foto JPEG/PNG/WebP "
-              "atau video MP4/MOV/WebM (foto HEIC dari iPhone: ekspor dulu sebagai JPEG).")
+WRONG_TYPE = ("Berkas '{}' ({}) bukan foto atau video yang didukung. Gunakan foto "
+              "JPEG/PNG/WebP/HEIC atau video MP4/MOV/WebM.")
 GOOGLE_FILE = ("'{}' adalah berkas Google (Dokumen/Spreadsheet/Slide), bukan foto atau video. "
                "Tautkan berkas foto atau videonya.")
 EMPTY = "Berkas '{}' kosong (0 byte) di Google Drive. Unggah ulang berkas aslinya."

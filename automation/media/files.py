@@ -14,16 +14,25 @@ import warnings
 from pathlib import Path
 from typing import Any, Literal
 
+import pillow_heif
 from PIL import Image
+
+# HEIC/HEIF photos (iPhones) open like any other; pillow-heif ships libheif in its wheels.
+pillow_heif.register_heif_opener()
 
 MediaKind = Literal["photo", "video"]
 
 MIB = 1024 * 1024
 CHUNK = MIB  # files are hashed in 1 MiB reads
 
-PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP",
+                  "image/heic": "HEIF", "image/heif": "HEIF"}
+HEIF_TYPES = frozenset({"image/heic", "image/heif"})   # published as JPEG
+# Major brands of HEIF photos: `heic`-like ones are HEVC-coded (iPhones), the others general.
+HEIC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis"})
+HEIF_BRANDS = frozenset({b"mif1", b"msf1", b"heif"})
 # Major brands of the ISO base media file format that mean an MP4 video. HEIC/AVIF photos
-# and M4A audio share the container but carry other brands, so they are not taken.
+# and M4A audio share the container but carry other brands.
 MP4_BRANDS = frozenset({
     b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1",
     b"M4V ", b"M4VH", b"M4VP", b"dash", b"mmp4", b"MSNV", b"NDAS", b"XAVC", b"f4v ",
@@ -32,7 +41,7 @@ MP4_BRANDS = frozenset({
 QUICKTIME_ATOMS = frozenset({b"moov", b"mdat", b"wide", b"free"})
 
 NOT_MEDIA = ("Berkas '{}' bukan foto atau video yang sah (isi berkas tidak dikenali). "
-             "Gunakan foto JPEG/PNG/WebP atau video MP4/MOV/WebM.")
+             "Gunakan foto JPEG/PNG/WebP/HEIC atau video MP4/MOV/WebM.")
 CORRUPT_PHOTO = ("Foto '{}' rusak atau tidak utuh (mungkin terpotong saat disalin). "
                  "Salin ulang foto aslinya ke folder media.")
 TOO_MANY_PIXELS = ("Foto '{}' berukuran {} × {} piksel ({} megapiksel), melebihi batas aman "
@@ -67,6 +76,10 @@ def sniff_media(head: bytes) -> tuple[MediaKind, str] | None:
             return "video", "video/quicktime"
         if brand in MP4_BRANDS:
             return "video", "video/mp4"
+        if brand in HEIC_BRANDS:
+            return "photo", "image/heic"
+        if brand in HEIF_BRANDS:
+            return "photo", "image/heif"
         return None
     if head[4:8] in QUICKTIME_ATOMS:
         return "video", "video/quicktime"

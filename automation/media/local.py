@@ -35,7 +35,8 @@ from automation.ports import (
 )
 
 # A folder link takes the files with these extensions; each is still checked by content.
-MEDIA_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".mp4", ".m4v", ".mov", ".webm")
+MEDIA_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".mp4", ".m4v", ".mov",
+                  ".webm")
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".webm")
 
 MEDIA = "Berkas media"

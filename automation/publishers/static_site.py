@@ -58,7 +58,7 @@ from markupsafe import Markup
 from automation.core.calendar import format_datetime
 from automation.folders import ensure_writable
 from automation.html_safety import page_body, page_post, page_text
-from automation.publishers.photos import copy_photo
+from automation.publishers.photos import published, write_photo
 from automation.ports import AdapterError, MediaFile, Post, PostRef
 
 OFFICE = "Dinas Komunikasi, Informatika, Statistik dan Persandian Provinsi Kalimantan Utara"
@@ -327,10 +327,10 @@ class StaticSite:
             # No media name can become index.html: .html is never a media extension.
             photos, videos, taken = [], [], set()
             for media in post.media:
-                name = safe_file_name(media, taken)
+                name = safe_file_name(published(media), taken)
                 taken.add(name)
                 if media.kind == "photo":
-                    copy_photo(media.path, folder / name)
+                    write_photo(media.path, media.mime, folder / name)
                     photos.append(name)
                 else:
                     shutil.copyfile(media.path, folder / name)

@@ -30,7 +30,7 @@ import requests
 
 from automation.html_safety import page_body, page_post
 from automation.ports import AdapterError, MediaFile, Post, PostRef
-from automation.publishers.photos import copy_photo, oversized
+from automation.publishers.photos import needs_work, published, write_photo
 
 log = logging.getLogger(__name__)
 
@@ -220,13 +220,14 @@ class WordPress:
         text = post.caption if media.kind == "photo" else ""
         params = {"slug": slug, "title": html.escape(post.title, quote=False),
                   "alt_text": text or post.title, "caption": html.escape(text, quote=False)}
+        shown = published(media)
         with tempfile.TemporaryDirectory() as folder:
             source = media.path
-            if media.kind == "photo" and oversized(source):
-                source = Path(folder) / media.name
-                copy_photo(media.path, source)
-            headers = {"Content-Type": media.mime,
-                       "Content-Disposition": f'attachment; filename="{_ascii_name(media.name)}"'}
+            if media.kind == "photo" and needs_work(source, media.mime):
+                source = Path(folder) / shown.name
+                write_photo(media.path, media.mime, source)
+            headers = {"Content-Type": shown.mime,
+                       "Content-Disposition": f'attachment; filename="{_ascii_name(shown.name)}"'}
             with open(source, "rb") as body:     # streamed from disk, never read whole
                 try:
                     return self._call("POST", "/media", params=params, data=body, headers=headers,
