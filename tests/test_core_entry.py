@@ -414,7 +414,8 @@ def test_empty_quotes_are_not_a_link():
     ("siaran.htm", "siaran.htm"),
     ('"C:\\Berita\\Naskah Rapat.docx"', "C:\\Berita\\Naskah Rapat.docx"),
     ('"naskah.txt"', "naskah.txt"),
-    ("naskah.pdf", "naskah.pdf"),          # unreadable type: the media source says so in a note
+    ("naskah.pdf", "naskah.pdf"),
+    ("naskah.odt", "naskah.odt"),          # unreadable type: the media source says so in a note
 ])
 def test_document_references(naskah, reference):
     assert document_reference(naskah) == reference

@@ -105,7 +105,7 @@ def test_text_to_html_of_blank_text_is_empty():
 
 
 def test_supported_documents():
-    assert SUPPORTED_DOCUMENTS == (".txt", ".md", ".html", ".htm", ".docx")
+    assert SUPPORTED_DOCUMENTS == (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 
 
 def test_txt_utf8():
@@ -178,7 +178,7 @@ def test_docx_that_is_a_zip_but_not_word():
         document_to_html("x.docx", buffer.getvalue())
 
 
-@pytest.mark.parametrize("name", ["naskah.pdf", "naskah.doc", "naskah", "foto.jpg"])
+@pytest.mark.parametrize("name", ["naskah.odt", "naskah.doc", "naskah", "foto.jpg"])
 def test_unsupported_extension(name):
     with pytest.raises(ValueError, match=f"Jenis berkas naskah '{name}' tidak didukung"):
         document_to_html(name, b"apa saja")

@@ -17,6 +17,7 @@ from automation.media.drive import DriveFolder, drive_id
 from automation.ports import AdapterError
 from tests.fakes.google import SERVICE_ACCOUNT, FakeGoogle
 from tests.support.photos import heic
+from tests.test_pdf_documents import LEAD, text_pdf
 
 MIB = 1024 * 1024
 VIDEO = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(1000)
@@ -349,15 +350,21 @@ def test_document_files_on_drive(fake: FakeGoogle, drive: DriveFolder) -> None:
                          shared="reader")
     markdown = fake.add_file("Naskah tanpa ekstensi", b"# Judul\n\nIsi", "text/markdown",
                              shared="reader")
-    pdf = fake.add_file("naskah.pdf", b"%PDF", "application/pdf", shared="reader")
+    pdf = fake.add_file("naskah.pdf", text_pdf(LEAD), "application/pdf", shared="reader")
+    unnamed_pdf = fake.add_file("Siaran pers", text_pdf(LEAD), "application/pdf",
+                                shared="reader")
+    pages = fake.add_file("naskah.pages", b"PK\x03\x04", "application/zip", shared="reader")
     folder = fake.add_folder("Folder")
     document = drive.read_document(f"https://drive.google.com/file/d/{text}/view")
     assert document.html == "<p>Baris satu</p>\n<p>Baris dua</p>"
     assert document.fingerprint == hashlib.sha256("Baris satu\n\nBaris dua".encode()).hexdigest()
     assert drive.read_document(f"https://drive.google.com/open?id={markdown}").html.startswith(
         "<h2>Judul</h2>")
+    for sent in (pdf, unnamed_pdf):                  # a PDF with a text layer: its text
+        body = drive.read_document(f"https://drive.google.com/file/d/{sent}/view").html
+        assert "memangkas waktu tempuh warga" in body
     assert "tidak didukung" in drive.read_document(
-        f"https://drive.google.com/file/d/{pdf}/view").problems[0]
+        f"https://drive.google.com/file/d/{pages}/view").problems[0]
     assert "adalah folder" in drive.read_document(
         f"https://drive.google.com/drive/folders/{folder}").problems[0]
     assert "bukan tautan Google Drive" in drive.read_document("naskah/rapat.docx").problems[0]

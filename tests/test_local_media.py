@@ -429,7 +429,8 @@ def test_read_document_types(base, source, name, data, expected):
 def test_read_document_problems(base, tmp_path):
     source = LocalFolder(base, max_file_mb=1)
     write(tmp_path / "luar.txt", b"rahasia")
-    write(base / "naskah.pdf", b"%PDF-1.7")
+    write(base / "naskah.odt", b"PK\x03\x04")
+    write(base / "rusak.pdf", b"%PDF-1.7")
     write(base / "kosong.txt", b"")
     write(base / "besar.txt", b"a" * (2 * 1024 * 1024))
     write(base / "rusak.docx", b"bukan word")
@@ -437,7 +438,8 @@ def test_read_document_problems(base, tmp_path):
     expected = {
         "hilang.docx": "Berkas naskah 'hilang.docx' tidak ditemukan di folder media.",
         "../luar.txt": "Berkas naskah '../luar.txt' berada di luar folder media",
-        "naskah.pdf": "Jenis berkas naskah 'naskah.pdf' tidak didukung.",
+        "naskah.odt": "Jenis berkas naskah 'naskah.odt' tidak didukung.",
+        "rusak.pdf": "Berkas naskah 'rusak.pdf' rusak atau tidak dapat dibaca sebagai PDF.",
         "kosong.txt": "Berkas naskah 'kosong.txt' kosong (0 byte).",
         "besar.txt": "Berkas naskah 'besar.txt' berukuran 2 MB, melebihi batas 1 MB.",
         "rusak.docx": ("Berkas naskah 'rusak.docx' rusak atau bukan dokumen Word (.docx). "

@@ -277,9 +277,9 @@ def split_links(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx")
+DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 # Looks like a document people might link but the program cannot read: a note, not a body.
-_OTHER_DOCUMENTS = (".pdf", ".doc", ".odt", ".rtf", ".pages", ".xls", ".xlsx", ".ppt", ".pptx")
+_OTHER_DOCUMENTS = (".doc", ".odt", ".rtf", ".pages", ".xls", ".xlsx", ".ppt", ".pptx")
 
 
 def document_reference(naskah: str) -> str | None:

@@ -17,6 +17,7 @@ from pathlib import PureWindowsPath
 
 import docx
 import lxml.etree
+import pypdf
 import lxml.html
 import markdown
 from docx.table import Table
@@ -43,7 +44,7 @@ def text_to_html(text: str) -> str:
 def unsupported_document_note(name: str) -> str:
     return (
         f"Jenis berkas naskah '{name}' tidak didukung. Simpan naskah sebagai Word (.docx), "
-        "teks (.txt), Markdown (.md) atau HTML (.html) lalu tautkan lagi."
+        "PDF, teks (.txt), Markdown (.md) atau HTML (.html) lalu tautkan lagi."
     )
 
 
@@ -63,6 +64,8 @@ def document_to_html(name: str, data: bytes) -> str:
         raise ValueError(unsupported_document_note(name))
     if suffix == ".docx":
         raw = _docx_to_html(name, data)
+    elif suffix == ".pdf":
+        raw = _pdf_to_html(name, data)
     else:
         text = printable(_decode_text(name, data))
         if suffix == ".txt":
@@ -238,3 +241,41 @@ def _table_html(table: Table) -> str:
             index += max(cell.grid_span, 1)
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return "<table><tbody>" + "".join(rows) + "</tbody></table>"
+
+
+# A line of a PDF ends its paragraph when it ends a sentence and stops short of the text's
+# width (the last line of a justified or ragged paragraph); PDFs keep no paragraphs as such.
+_SENTENCE_END = (".", "!", "?", ":", '"', "\u201d", ")")
+_SHORT_LINE = 0.8
+
+
+def _pdf_to_html(name: str, data: bytes) -> str:
+    """The text layer of a PDF as paragraphs. A scanned PDF (images only) has none: its note
+    asks for the text itself."""
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ValueError(f"Berkas naskah '{name}' dikunci dengan kata sandi. Simpan ulang "
+                             "PDF-nya tanpa kata sandi, atau kirim naskahnya sebagai Word "
+                             "(.docx), lalu tautkan lagi.")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except ValueError:
+        raise
+    except Exception:  # pypdf raises many types for damaged files
+        raise ValueError(f"Berkas naskah '{name}' rusak atau tidak dapat dibaca sebagai PDF. "
+                         "Simpan ulang PDF-nya dari aplikasi asalnya, atau kirim naskahnya "
+                         "sebagai Word (.docx), lalu tautkan lagi.") from None
+    lines = [line.strip() for line in printable("\n\n".join(pages)).split("\n")]
+    if not any(lines):
+        raise ValueError(f"Berkas naskah '{name}' berupa hasil pindaian (gambar) tanpa teks. "
+                         "Kirim naskahnya sebagai Word (.docx) atau Google Dokumen, atau tempel "
+                         "teksnya langsung di kolom Naskah Berita.")
+    width = max(len(line) for line in lines)
+    paragraphs: list[list[str]] = [[]]
+    for line in lines:
+        if line:
+            paragraphs[-1].append(line)
+        if not line or (line.endswith(_SENTENCE_END) and len(line) < _SHORT_LINE * width):
+            paragraphs.append([])
+    return "\n".join(f"<p>{html.escape(' '.join(p))}</p>" for p in paragraphs if p)
+

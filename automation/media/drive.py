@@ -93,6 +93,7 @@ KNOWN_SUFFIXES = {
 DOCUMENT_TYPES = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
     "text/plain": ".txt", "text/markdown": ".md", "text/x-markdown": ".md", "text/html": ".html",
+    "application/pdf": ".pdf",
 }
 FIELDS = ("id,name,mimeType,size,md5Checksum,version,trashed,"
           "shortcutDetails(targetId,targetMimeType),capabilities(canDownload)")
