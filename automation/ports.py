@@ -62,6 +62,11 @@ class MediaCheck:
 UNVERIFIABLE = ("unverifiable",)
 
 
+def unverifiable(stamp: Sequence) -> bool:
+    """Whether a stamp (as given, or JSON round-tripped) holds UNVERIFIABLE."""
+    return any(list(item) == list(UNVERIFIABLE) for item in stamp)
+
+
 @dataclass(frozen=True)
 class Document:
     html: str                           # sanitised body HTML

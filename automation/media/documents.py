@@ -254,17 +254,16 @@ def _pdf_to_html(name: str, data: bytes) -> str:
     asks for the text itself."""
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise ValueError(f"Berkas naskah '{name}' dikunci dengan kata sandi. Simpan ulang "
-                             "PDF-nya tanpa kata sandi, atau kirim naskahnya sebagai Word "
-                             "(.docx), lalu tautkan lagi.")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except ValueError:
-        raise
-    except Exception:  # pypdf raises many types for damaged files
+        locked = reader.is_encrypted and not reader.decrypt("")
+        pages = [] if locked else [page.extract_text() or "" for page in reader.pages]
+    except Exception:  # pypdf raises many types for damaged files, ValueError among them
         raise ValueError(f"Berkas naskah '{name}' rusak atau tidak dapat dibaca sebagai PDF. "
                          "Simpan ulang PDF-nya dari aplikasi asalnya, atau kirim naskahnya "
                          "sebagai Word (.docx), lalu tautkan lagi.") from None
+    if locked:
+        raise ValueError(f"Berkas naskah '{name}' dikunci dengan kata sandi. Simpan ulang PDF-nya "
+                         "tanpa kata sandi, atau kirim naskahnya sebagai Word (.docx), lalu "
+                         "tautkan lagi.")
     lines = [line.strip() for line in printable("\n\n".join(pages)).split("\n")]
     if not any(lines):
         raise ValueError(f"Berkas naskah '{name}' berupa hasil pindaian (gambar) tanpa teks. "

@@ -62,7 +62,7 @@ from automation.media.files import (
 )
 from automation.ports import (
     UNVERIFIABLE, AdapterError, Document, FileFactsCache, MediaCheck, MediaFile,
-    SourceUnavailable,
+    SourceUnavailable, unverifiable,
 )
 
 T = TypeVar("T")
@@ -273,7 +273,7 @@ class DriveFolder:
         One request per file or shortcut, one list request per folder (per 1000 files).
         Any failure means "not known to be unchanged": the row is then read afresh.
         """
-        if any(list(item) == list(UNVERIFIABLE) for item in stamp):
+        if unverifiable(stamp):
             return False
         try:
             self._connect()

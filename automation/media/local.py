@@ -32,6 +32,7 @@ from automation.media.files import (
 )
 from automation.ports import (
     UNVERIFIABLE, Document, FileFactsCache, MediaCheck, MediaFile, SourceUnavailable,
+    unverifiable,
 )
 
 # A folder link takes the files with these extensions; each is still checked by content.
@@ -120,10 +121,9 @@ class LocalFolder:
 
         A folder's time stamp changes when a file is added to it or taken out of it.
         """
-        for item in stamp:
-            if len(item) != 4:            # UNVERIFIABLE
-                return False
-            path, ino, size, mtime_ns = item
+        if unverifiable(stamp):
+            return False
+        for path, ino, size, mtime_ns in stamp:
             try:
                 info = os.stat(path)
             except OSError:
@@ -148,8 +148,10 @@ class LocalFolder:
         for i, path in enumerate([target, *way]):
             try:
                 info = path.stat()
-            except (OSError, ValueError):
+            except (FileNotFoundError, NotADirectoryError):
                 continue
+            except (OSError, ValueError):  # a folder above the one the file goes into would
+                return (UNVERIFIABLE,)     # not show it arriving
             watched.append(_stamp(path, info))
             if i > 0:
                 return tuple(watched)
