@@ -189,6 +189,8 @@ class WebsiteConfig:
                                    "wordpress: the application password comes from this variable")
     post_status: str = key("publish", 'or "draft" / "pending" for a human last look',
                            choices=("publish", "draft", "pending"))
+    max_upload_mb: int = key(64, "the site's real upload limit; larger media are converted "
+                             "or refused", check=positive)
     categories: dict[str, str] = key({}, "Jenis Berita -> website category (name or slug)",
                                      read=_categories, examples=('"Siaran Pers" = "Berita"',))
 

@@ -39,6 +39,19 @@ class FileFactsCache(Protocol):
 
 
 @dataclass(frozen=True)
+class VideoFacts:
+    """What ffmpeg says of a video: enough to tell whether every browser plays it and what a
+    conversion must produce."""
+
+    video_codec: str                    # ffmpeg's name: "h264", "hevc", "vp9", ...
+    audio_codec: str                    # "" when the video has no sound
+    width: int                          # as stored; `rotation` says how it is shown
+    height: int
+    duration: float                     # seconds
+    rotation: int = 0                   # degrees a player turns it (phones filming upright)
+
+
+@dataclass(frozen=True)
 class MediaFile:
     name: str                           # file name as it should appear on the website
     path: Path                          # a local, readable copy
@@ -46,6 +59,8 @@ class MediaFile:
     mime: str
     size: int
     sha256: str
+    video: VideoFacts | None = None     # videos: as probed
+    poster: Path | None = None          # videos as published: a JPEG of a frame
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,7 @@ class Post:
     published_at: datetime              # aware, in the office time zone
     agenda_number: str
     fingerprint: str                    # content fingerprint of the approved version
+    embeds: tuple[str, ...] = ()        # YouTube video IDs from Tautan Media, in order
 
 
 class Publisher(Protocol):

@@ -59,4 +59,5 @@ def _post(entry: Entry, memory: Memory, resolved: Resolved, ctx: Context) -> Pos
         source=entry.text(S.SOURCE), caption=entry.text(S.CAPTION),
         media=resolved.media.files, published_at=memory.first_published_at or ctx.now,
         agenda_number=memory.agenda_number, fingerprint=resolved.content.fingerprint,
+        embeds=resolved.embeds,
     )

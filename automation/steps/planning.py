@@ -12,6 +12,7 @@ from automation.core.entry import (
     Content, Entry, content_key, document_reference, field_problems, fingerprint, split_links,
 )
 from automation.core.workflow import Decision, decide
+from automation.core.youtube import split_embeds
 from automation.media.documents import text_to_html
 from automation.ports import MediaCheck
 from automation.steps import memory as M
@@ -32,6 +33,7 @@ class Resolved:
     content: Content
     media: MediaCheck
     body_html: str
+    embeds: tuple[str, ...] = ()        # YouTube video IDs: embedded, not downloaded
 
 
 @dataclass
@@ -102,7 +104,7 @@ class Planner:
     def resolve(self, entry: Entry) -> Resolved:
         ws = self.ctx.ws
         problems = field_problems(entry, self.ctx.rules)
-        links = split_links(entry.text(S.MEDIA))
+        embeds, links = split_embeds(split_links(entry.text(S.MEDIA)))
         media = ws.media.collect(links) if links else MediaCheck((), ())
         problems += media.problems
         naskah = entry.text(S.TEXT)
@@ -116,4 +118,4 @@ class Planner:
         # Problems too: the stamp also covers what fixing each would change.
         self.ctx.ledger.cache_content(entry.entry_id, self._content_key(entry), stamp, digest,
                                       problems)
-        return Resolved(Content(digest, tuple(problems)), media, body)
+        return Resolved(Content(digest, tuple(problems)), media, body, embeds)
