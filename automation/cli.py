@@ -30,6 +30,7 @@ from automation.core.entry import HeaderError, locate_headers
 from automation.cycle import Cycle, CycleReport
 from automation.dry_run import MEMORY, copy_ledger_into, dry_workspace
 from automation.ledger import Ledger
+from automation.media import ffmpeg
 from automation.notify.channels import channels_from
 from automation.ports import AdapterError
 from automation.service import Service
@@ -220,6 +221,9 @@ def _print_report(report: CycleReport, dry_run: bool) -> None:
     if report.missed_writes:
         print(f"{len(report.missed_writes)} row(s) moved or vanished before writing; "
               "they are written next cycle.")
+    if report.preparing:
+        print(f"{report.preparing} approved row(s) wait for a video's conversion, which goes on "
+              "in the background; a later cycle publishes them once it is done.")
     if report.postponed:
         print(f"{report.postponed} row(s) left exactly as they were, their media or document "
               "out of reach (an outage, not an edit); tried again next cycle:")
@@ -462,6 +466,12 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
                 say(False, media, problem)
             if not media_problems:
                 say(True, media, "readable")
+            try:
+                say(True, "Videos", f"{ffmpeg.version()} ({ffmpeg.executable()}); videos other "
+                    "than H.264/AAC MP4 or VP8/VP9 WebM, or over website.max_upload_mb = "
+                    f"{cfg.website.max_upload_mb}, are converted in {ws.videos.folder}")
+            except AdapterError as err:
+                say(False, "Videos", str(err))
             website = f"Website {_where_website(cfg)}"
             site_problems = ws.publisher.check()
             for problem in site_problems:

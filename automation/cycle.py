@@ -59,6 +59,7 @@ class CycleReport:
     deferred: int = 0                   # new approved rows published next cycle, ID saved first
     outages: tuple[str, ...] = ()       # sources that could not be read (SPEC rule 8)
     postponed: int = 0                  # rows left as they were because of those outages
+    preparing: int = 0                  # approved rows waiting for a video's conversion
 
 
 class Cycle:
@@ -67,6 +68,7 @@ class Cycle:
 
     def run(self) -> CycleReport:
         ctx = self.ctx
+        ctx.ws.videos.pump()            # conversions go on between cycles: finish, start, show
         if self._idle():
             return CycleReport(idle=True)
         sheet = ctx.ws.store.read()
@@ -88,6 +90,7 @@ class Cycle:
         report.missed_writes, report.write_error = writing.write_back(ctx, writes, sheet,
                                                                       report.interrupted)
         report.deferred, report.postponed = ctx.tally.deferred, ctx.tally.postponed
+        report.preparing = ctx.tally.preparing
         report.outages = tuple(ctx.tally.outages)
         health.outage(ctx.ledger, ctx.ws.config, ctx.now, list(ctx.tally.outages.values()))
         return report
@@ -128,7 +131,9 @@ class Cycle:
             memory.remember(ctx, entry, after, decision)
         recheck = ctx.after_decision(entry, decision)
         write = writing.row_write(ctx, planned, decision, acted)
-        if decision.action is None:
+        # A row waiting for its video is looked at every cycle until it is published.
+        ctx.tally.preparing += decision.preparing
+        if decision.action is None and not decision.preparing:
             # Nothing left to do for the row once its cells are written: until it shows
             # something else, its files change or time changes it, it needs no look.
             written = writing.as_read_back(write.cells, ctx.ws.config.tz)

@@ -32,7 +32,8 @@ def dry_workspace(cfg: Config) -> Iterator[Workspace]:
         try:
             copy_ledger_into(cfg, ws.ledger)
             yield dataclasses.replace(ws, store=ReadOnlyAgenda(ws.store),
-                                      publisher=ReadOnlyWebsite(ws.publisher))
+                                      publisher=ReadOnlyWebsite(ws.publisher),
+                                      videos=ws.videos.read_only())
         finally:
             ws.close()
 

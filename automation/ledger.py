@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 # -- the schema and how a ledger is brought to it ---------------------------------------------
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Version 1: the tables of release 0.1.0. Every statement may run again (IF NOT EXISTS), so
 # it also completes a ledger of an older build that lacked some table.
@@ -75,6 +75,13 @@ SCHEMA_3 = """
 ALTER TABLE content_cache ADD COLUMN problems TEXT NOT NULL DEFAULT '[]';
 """
 
+# Version 4: the journal of video conversions (`automation.media.conversions`), one per
+# source version and settings: queued, running (which attempt, since when), done or failed.
+SCHEMA_4 = """
+CREATE TABLE IF NOT EXISTS conversions (key TEXT PRIMARY KEY, state TEXT NOT NULL,
+    job TEXT NOT NULL, queued INTEGER NOT NULL);
+"""
+
 
 def _statements(script: str) -> Callable[[sqlite3.Connection], None]:
     """A migration made of SQL statements, run one by one: `executescript` would commit the
@@ -103,6 +110,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               _statements(SCHEMA_2)),
     Migration(3, "problems of cached content, so that an unchanged incomplete row costs none",
               _statements(SCHEMA_3)),
+    Migration(4, "the journal of video conversions", _statements(SCHEMA_4)),
 )
 
 
@@ -533,6 +541,28 @@ class Ledger:
     def finish(self, seq: int, outcome: str, at: datetime) -> None:
         self.db.execute("UPDATE journal SET finished_at = ?, outcome = ? WHERE seq = ?",
                         (at.isoformat(), outcome, seq))
+
+    # -- video conversions (their files are in state_dir/video) -------------------------------
+    def conversion(self, key: str) -> tuple[str, dict[str, Any]] | None:
+        """(state, job) of one conversion."""
+        row = self.db.execute("SELECT state, job FROM conversions WHERE key = ?",
+                              (key,)).fetchone()
+        return (row[0], json.loads(row[1])) if row else None
+
+    def conversions(self, *states: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """(key, state, job) of the conversions in `states`, in the order they were asked for."""
+        marks = ", ".join("?" * len(states))
+        return [(key, state, json.loads(job)) for key, state, job in self.db.execute(
+            f"SELECT key, state, job FROM conversions WHERE state IN ({marks}) ORDER BY queued",
+            states)]
+
+    def put_conversion(self, key: str, state: str, job: dict[str, Any]) -> None:
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO conversions (key, state, job, queued) VALUES (?, ?, ?, "
+                "(SELECT coalesce(max(queued), 0) + 1 FROM conversions)) ON CONFLICT(key) "
+                "DO UPDATE SET state = excluded.state, job = excluded.job",
+                (key, state, json.dumps(job, ensure_ascii=False)))
 
     # -- IDs given to new rows but not yet seen written in the sheet ---------------------------
     def pending_id(self, signature: str) -> str | None:

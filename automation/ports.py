@@ -23,6 +23,13 @@ class AdapterError(Exception):
         self.note = note or message
 
 
+class UploadRefused(AdapterError):
+    """A file is too large for the website: over `website.max_upload_mb` (not sent at all),
+    or refused by the site as too large (413, WordPress's "exceeds the maximum upload size").
+    Sending it again changes nothing: the row is not retried until its content or the limit
+    changes. `note` names the file, its size and the fix (Indonesian)."""
+
+
 class SourceUnavailable(AdapterError):
     """A media source, a document or a website cannot be reached now (SPEC rule 8): an
     unmounted share, a folder the program may not read, Drive answering 5xx or 429, a
@@ -49,6 +56,7 @@ class VideoFacts:
     height: int
     duration: float                     # seconds
     rotation: int = 0                   # degrees a player turns it (phones filming upright)
+    pixel_format: str = ""              # "yuv420p"; 10-bit ones play in few browsers
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from automation.config import Config
 from automation.core.entry import Rules
 from automation.core.numbering import Numbering
 from automation.ledger import Ledger
+from automation.media.conversions import Conversions
 from automation.ports import AgendaStore, MediaSource, Publisher
 
 
@@ -21,6 +22,7 @@ class Workspace:
     publisher: Publisher
     ledger: Ledger
     rules: Rules
+    videos: Conversions
 
     def close(self) -> None:
         self.ledger.close()
@@ -40,7 +42,8 @@ def numbering_of(config: Config) -> Numbering:
 def rules_of(config: Config) -> Rules:
     return Rules(approval_columns=config.approval.columns, news_types=config.agenda.news_types,
                  tick_words=config.agenda.tick_words, step_minutes=config.sla.step_minutes,
-                 cell_limit=CELL_LIMITS[config.agenda.backend], numbering=numbering_of(config))
+                 cell_limit=CELL_LIMITS[config.agenda.backend], numbering=numbering_of(config),
+                 max_upload_mb=config.website.max_upload_mb)
 
 
 def open_store(config: Config) -> AgendaStore:
@@ -74,6 +77,7 @@ def open_workspace(config: Config, ledger_path: Path | None = None) -> Workspace
         publisher=publisher,
         ledger=ledger,
         rules=rules_of(config),
+        videos=Conversions(config.state_dir / "video", ledger, config.website.max_upload_mb),
     )
 
 
@@ -82,7 +86,8 @@ def open_publisher(config: Config) -> Publisher:
     if site.backend == "wordpress":
         from automation.publishers.wordpress import WordPress
         return WordPress(site.url, site.username, os.environ.get(site.password_env),
-                         site.post_status, site.categories, site.password_env)
+                         site.post_status, site.categories, site.password_env,
+                         max_upload_mb=site.max_upload_mb)
     from automation.publishers.static_site import StaticSite
     # Withdrawn posts' records stay out of the public output folder (their slugs are made of
     # their titles' words), in the state folder; created at the first withdrawal.

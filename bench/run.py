@@ -21,8 +21,11 @@ Then, unless --no-google, the Google section (bench/google.py: the same cycle on
 spreadsheet in the loopback FakeGoogle with the requests it takes, the idle cycle, and the
 peak memory of a 1 GiB Drive video download).
 
+Then, unless --no-video, the video section (bench/videos.py: converting 4K HEVC videos of
+30 s and 60 s, the program against ffmpeg alone with the same settings, and its peak memory).
+
     .venv/bin/python bench/run.py [--rows 20000] [--act 50] [--keep] [--seed 7] [--no-wordpress]
-                                  [--no-google]
+                                  [--no-google] [--no-video]
 """
 
 from __future__ import annotations
@@ -414,13 +417,25 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the WordPress section (bench/wordpress.py)")
     parser.add_argument("--no-google", action="store_true",
                         help="skip the Google section (bench/google.py)")
+    parser.add_argument("--no-video", action="store_true",
+                        help="skip the video conversion section (bench/videos.py)")
     args = parser.parse_args(argv)
     code = cycles(args)
     if not args.no_wordpress:
         code = max(code, wordpress_section(args))
     if not args.no_google:
         code = max(code, google_section(args))
+    if not args.no_video:
+        code = max(code, video_section())
     return code
+
+
+def video_section() -> int:
+    """bench/videos.py: converting 4K HEVC videos of two lengths, against ffmpeg alone."""
+    print()
+    print("Video section (bench/videos.py)", flush=True)
+    from bench import videos
+    return videos.main([])
 
 
 def google_section(args: argparse.Namespace) -> int:

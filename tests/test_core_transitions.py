@@ -123,5 +123,28 @@ def test_a_failure_says_what_failed_and_that_it_is_retried(action, verb):
                                     "mencoba lagi pada siklus berikutnya.")
 
 
+NOTE = "Video 'liputan.mp4' (80 MB) melebihi batas unggah website 64 MB."
+
+
+@pytest.mark.parametrize("action, verb", [(Action.PUBLISH, "menayangkan"),
+                                          (Action.UPDATE, "memperbarui")])
+def test_a_refusal_is_remembered_with_what_was_refused_and_says_what_to_do(action, verb):
+    memory = T.act_refused(Memory(publish_error="Gagal menayangkan berita: x"), action, NOTE,
+                           "64MB:f1")
+    assert memory.refused == "64MB:f1" and memory.publish_error == ""
+    assert memory.refusal == (f"Gagal {verb} berita: {NOTE} Program tidak mengirimnya lagi "
+                              "sampai berkasnya diganti lalu diparaf ulang, atau batas unggah "
+                              "diubah administrator.")
+    assert "mencoba lagi" not in memory.refusal
+
+
+def test_a_failure_after_a_refusal_keeps_the_refusal_and_a_publication_forgets_it():
+    refused = T.act_refused(Memory(), Action.PUBLISH, NOTE, "64MB:f1")
+    failed = T.act_failed(refused, Action.PUBLISH, "Website tidak dapat dihubungi.")
+    assert failed.refused == "64MB:f1" and failed.publish_error
+    done = T.acted(failed, Action.PUBLISH, POST, NOW)
+    assert (done.refused, done.refusal, done.publish_error) == ("", "", "")
+
+
 def test_cleared_ticks_are_forgotten():
     assert T.ticks_cleared(Memory(clearing=("Paraf Kadis",))).clearing == ()

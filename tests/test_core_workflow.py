@@ -7,7 +7,7 @@ through a fake website when asked, `decide` again with the memory the action pro
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import pytest
@@ -16,8 +16,10 @@ from automation.core import schema as S
 from automation.core.calendar import format_datetime
 from automation.core.entry import Rules
 from automation.core.ticks import DEFAULT_TICK_WORDS
+from automation.core import transitions
 from automation.core.workflow import (
-    CONTENT_CHANGED, Action, Event, EventName, Memory, Status, Waiting, decide,
+    CONTENT_CHANGED, Action, Event, EventName, Memory, Status, Waiting, attempt_key, decide,
+    memory_from_json, memory_to_json,
 )
 from tests.support.core import (
     AGENDA, ARCHIVE_LOCATION, ARCHIVE_NUMBER, ENTRY_ID, MEDIA, NEWS_TYPES, NOW, RULES, URL, Website,
@@ -771,6 +773,144 @@ def test_a_rejection_after_a_failed_publication_drops_the_retry_note():
     assert cycle.final.status == "Ditolak"
     assert cycle.action is None
     assert ERROR not in note(cycle.final)
+
+
+# --- a file too large for the website: refused, not retried ----------------------------------
+
+TOO_LARGE = ("Video 'video1.mp4' (1,5 MB) ditolak website karena melebihi batas unggah website. "
+             "Perpendek videonya, atau unggah ke YouTube lalu tempel tautannya di Tautan Media.")
+OTHER_VIDEO = (("foto1.jpg", "aa" * 32), ("video1.mp4", "cc" * 32))     # staff replaced it
+
+
+@dataclass
+class RefusingSite(Website):
+    """A website that refuses the post's upload as too large (the publisher's UploadRefused),
+    as the shell reports it: with the attempt's key (the content under the rules' limit)."""
+
+    refusal: str = TOO_LARGE
+    rules: Rules = RULES
+
+    def act(self, action, memory, content, now):
+        if not self.refusal:
+            return super().act(action, memory, content, now)
+        self.calls.append(action)
+        memory = transitions.with_slug(memory, "gubernur-resmikan-jembatan-k7qpz2mx9a")
+        return transitions.act_refused(memory, action, self.refusal,
+                                       attempt_key(content.fingerprint, self.rules))
+
+
+def test_a_refused_upload_is_gagal_tayang_once_and_not_sent_again():
+    site = RefusingSite()
+    entry = approved_entry()
+    first = run_cycle(entry, fresh_memory(), site=site)
+    assert first.action is Action.PUBLISH
+    assert first.final.status == "Gagal Tayang"
+    assert first.final.action is None                     # nothing is retried
+    assert TOO_LARGE in note(first.final)
+    assert "mencoba lagi" not in note(first.final)
+    assert "sampai berkasnya diganti lalu diparaf ulang" in note(first.final)
+    failed = [e for e in first.events if e.name == "Gagal Tayang"]
+    assert len(failed) == 1 and TOO_LARGE in failed[0].detail
+    later_cycles, events = settle(entry, first.memory, site=site, times=5)
+    assert site.calls == [Action.PUBLISH]                 # one upload, however many cycles
+    assert later_cycles.first.action is None and later_cycles.final.status == "Gagal Tayang"
+    assert note(later_cycles.final) == note(first.final)
+    assert events == []                                   # recorded once
+    assert later_cycles.final.cells["Tautan Website"] == ""
+
+
+def test_a_refusal_is_its_own_gagal_tayang_after_a_failure_of_the_same_round():
+    site = RefusingSite(refusal="")
+    site.error = ERROR
+    failing = run_cycle(approved_entry(), fresh_memory(), site=site)
+    site.error, site.refusal = "", TOO_LARGE
+    refused = run_cycle(approved_entry(), failing.memory, now=later(1), site=site)
+    assert refused.final.status == "Gagal Tayang" and refused.final.action is None
+    assert ERROR not in note(refused.final) and TOO_LARGE in note(refused.final)
+    assert [e.detail for e in refused.events if e.name == "Gagal Tayang"] == [
+        refused.memory.refusal]
+
+
+def test_replacing_the_refused_file_allows_one_new_attempt_once_approved_again():
+    site = RefusingSite()
+    refused = run_cycle(approved_entry(), fresh_memory(), site=site).memory
+    replaced = content_of(approved_entry(), media=OTHER_VIDEO)
+    # A content change voids the approvals: nothing is sent until they are given again.
+    reset = run_cycle(approved_entry(), refused, replaced, now=later(1), site=site)
+    assert reset.action is None and reset.final.status == "Menunggu Paraf Kadis"
+    assert TOO_LARGE not in note(reset.final)
+    cleared = run_cycle(make_entry(), reset.memory, replaced, now=later(2), site=site).memory
+    site.refusal = ""                                     # the new video fits
+    done = run_cycle(approved_entry(), cleared, replaced, now=later(3), site=site)
+    assert done.action is Action.PUBLISH and site.calls == [Action.PUBLISH] * 2
+    assert done.final.status == "Tayang" and note(done.final) == ""
+    assert done.memory.refused == "" and done.memory.refusal == ""
+
+
+def test_the_same_file_refused_again_after_approval_again_is_not_sent():
+    site = RefusingSite()
+    refused = run_cycle(approved_entry(), fresh_memory(), site=site).memory
+    unticked = run_cycle(make_entry(kadis=True), refused, now=later(1), site=site)
+    assert unticked.final.status == "Menunggu Paraf Kabid" and TOO_LARGE not in note(unticked.final)
+    again = run_cycle(approved_entry(), unticked.memory, now=later(2), site=site)
+    assert again.action is None and site.calls == [Action.PUBLISH]
+    assert again.final.status == "Gagal Tayang" and TOO_LARGE in note(again.final)
+
+
+def test_a_changed_upload_limit_allows_one_new_attempt():
+    site = RefusingSite()
+    entry = approved_entry()
+    refused = run_cycle(entry, fresh_memory(), site=site)
+    lower = replace(RULES, max_upload_mb=32)
+    site.rules = lower
+    retried = run_cycle(entry, refused.memory, now=later(1), rules=lower, site=site)
+    assert retried.action is Action.PUBLISH and site.calls == [Action.PUBLISH] * 2
+    assert retried.final.status == "Gagal Tayang" and retried.final.action is None
+    # A new refusal, under another limit: told once more.
+    assert [e.name for e in retried.events] == ["Gagal Tayang"]
+    assert retried.events[0].key != [e for e in refused.events if e.name == "Gagal Tayang"][0].key
+    quiet, events = settle(entry, retried.memory, rules=lower, site=site)
+    assert site.calls == [Action.PUBLISH] * 2 and events == []
+    site.refusal = ""
+    done = run_cycle(entry, quiet.memory, now=later(30), rules=replace(RULES, max_upload_mb=16),
+                     site=site)
+    assert done.final.status == "Tayang"
+
+
+def test_a_refused_update_keeps_the_old_version_online_and_the_row_not_archived():
+    memory = published_memory()
+    reset = run_cycle(edited(kadis=True, kabid=True, arsip=True), memory, now=later(10)).memory
+    waiting_row = run_cycle(edited(arsip=True), reset, now=later(11)).memory
+    site = RefusingSite()
+    cycle = run_cycle(edited(kadis=True, kabid=True, arsip=True), waiting_row, now=later(20),
+                      site=site)
+    assert cycle.first.action is Action.UPDATE and cycle.final.action is None
+    assert cycle.final.status == "Gagal Tayang"
+    assert cycle.final.cells["Tautan Website"] == URL
+    assert note(cycle.final).startswith("Gagal memperbarui berita: " + TOO_LARGE)
+    assert f"Versi sebelumnya tetap tayang di {URL}." in note(cycle.final)
+    again = run_cycle(edited(kadis=True, kabid=True, arsip=True), cycle.memory, now=later(21),
+                      site=site)
+    assert again.action is None and again.final.status == "Gagal Tayang"
+    assert site.calls == [Action.UPDATE]
+
+
+def test_a_refused_row_rejected_afterwards_is_ditolak_without_the_note():
+    site = RefusingSite()
+    refused = run_cycle(approved_entry(), fresh_memory(), site=site).memory
+    cycle = run_cycle(approved_entry(ditolak=True), refused, now=later(1), site=site)
+    assert cycle.final.status == "Ditolak" and TOO_LARGE not in note(cycle.final)
+
+
+def test_the_refusal_is_kept_by_the_ledger_and_an_older_memory_has_none():
+    site = RefusingSite()
+    refused = run_cycle(approved_entry(), fresh_memory(), site=site).memory
+    assert refused.refused == attempt_key(content_of(approved_entry()).fingerprint, RULES)
+    again = memory_from_json(memory_to_json(refused), ENTRY_ID)
+    assert again == refused
+    old = memory_to_json(fresh_memory()).replace(',"refused":"","refusal":""', "")
+    assert "refused" not in old
+    assert memory_from_json(old, ENTRY_ID) == fresh_memory()
 
 
 # --- copies (rule 5) --------------------------------------------------------------------------

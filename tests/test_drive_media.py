@@ -17,10 +17,11 @@ from automation.media.drive import DriveFolder, drive_id
 from automation.ports import AdapterError
 from tests.fakes.google import SERVICE_ACCOUNT, FakeGoogle
 from tests.support.photos import heic
+from tests.support.videos import video_bytes
 from tests.test_pdf_documents import LEAD, text_pdf
 
 MIB = 1024 * 1024
-VIDEO = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(1000)
+VIDEO = video_bytes("h264")
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + bytes(2000)
 
 
@@ -436,3 +437,17 @@ def test_check(fake: FakeGoogle, drive: DriveFolder, tmp_path: Path) -> None:
     assert "cannot be reached" in problem and "PRIVATE KEY" not in problem
     with pytest.raises(AdapterError, match="key"):
         DriveFolder(bad_key, tmp_path / "c", 1).collect(["https://drive.google.com/open?id=1abcdefghijk"])
+
+
+def test_videos_from_drive_are_probed_like_local_ones(fake: FakeGoogle, drive: DriveFolder) -> None:
+    folder = fake.add_folder("Video iPhone")
+    fake.add_file("IMG_0042.MOV", video_bytes("hevc"), "video/quicktime", [folder])
+    broken = video_bytes("h264", seconds=2)
+    fake.add_file("terpotong.mp4", broken[:60], "video/mp4", [folder])
+    check = drive.collect([f"https://drive.google.com/drive/folders/{folder}"])
+    [video] = check.files
+    assert (video.name, video.mime) == ("IMG_0042.MOV", "video/quicktime")
+    assert (video.video.video_codec, video.video.width, video.video.height) == ("hevc", 64, 48)
+    assert check.problems == ("Video 'Video iPhone/terpotong.mp4' rusak atau tidak dapat "
+                              "diputar (mungkin terpotong saat disalin). Salin ulang video "
+                              "aslinya, atau simpan ulang sebagai MP4.",)

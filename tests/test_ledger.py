@@ -77,10 +77,12 @@ def test_a_ledger_of_release_0_1_0_is_upgraded_and_kept_as_it_was_beside_it(old)
     try:
         assert ledger.schema_version == SCHEMA_VERSION
         # version 1 is release 0.1.0's tables; version 2 adds the settled rows; version 3
-        # the problems of cached content
+        # the problems of cached content; version 4 the journal of video conversions
         after = tables(ledger.db)
         assert after == {**before, "settled": after["settled"],
-                         "content_cache": after["content_cache"]}
+                         "content_cache": after["content_cache"],
+                         "conversions": after["conversions"]}
+        assert after["conversions"].startswith("CREATE TABLE conversions (key TEXT PRIMARY KEY")
         assert after["content_cache"].endswith("problems TEXT NOT NULL DEFAULT '[]')")
     finally:
         ledger.close()

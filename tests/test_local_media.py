@@ -13,12 +13,13 @@ import pytest
 from PIL import Image
 
 from automation.media import files, local
+from tests.support.videos import video_bytes
 from automation.media.local import LocalFolder
 from automation.ports import SourceUnavailable
 
-MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 200
-MOV = b"\x00\x00\x00\x14ftypqt  " + b"\x00" * 200
-WEBM = b"\x1a\x45\xdf\xa3" + b"\x00" * 200
+MP4 = video_bytes("h264")
+MOV = video_bytes("hevc")
+WEBM = video_bytes("vp9")
 
 
 def image_bytes(fmt: str, size=(40, 30)) -> bytes:

@@ -31,6 +31,9 @@ class Rules:
     step_minutes: int = 7               # the SOP's standard time per step
     cell_limit: int = 32_767            # the longest text the agenda's cells hold (SPEC rule 9)
     numbering: Numbering = Numbering()
+    # `website.max_upload_mb`: a file the website refused as too large is tried again only
+    # under another limit (or as other content), see `workflow.attempt_key`.
+    max_upload_mb: int = 64
 
     @property
     def tick_columns(self) -> tuple[str, ...]:
@@ -303,6 +306,9 @@ class Content:
 
     fingerprint: str
     problems: tuple[str, ...] = field(default_factory=tuple)
+    # Complete, but media still being made ready for the website (a video converting): the
+    # row is not published yet, and these notes say why.
+    preparing: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:

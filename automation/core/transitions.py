@@ -117,7 +117,7 @@ def acted(memory: Memory, action: Action, post: PostRef, now: datetime) -> Memor
     if action is Action.WITHDRAW:
         return replace(memory, post=post, withdrawals=memory.withdrawals + 1, publish_error="")
     changed = memory.post is None or memory.post.fingerprint != post.fingerprint
-    return replace(memory, post=post, publish_error="",
+    return replace(memory, post=post, publish_error="", refused="", refusal="",
                    first_published_at=memory.first_published_at or now, published_at=now,
                    version=memory.version + (1 if changed else 0))
 
@@ -127,6 +127,17 @@ def act_failed(memory: Memory, action: Action, note: str) -> Memory:
     verb = "menarik" if action is Action.WITHDRAW else "menayangkan"
     return replace(memory, publish_error=(
         f"Gagal {verb} berita: {note} Program mencoba lagi pada siklus berikutnya."))
+
+
+def act_refused(memory: Memory, action: Action, note: str, attempt: str) -> Memory:
+    """The website refused a file of the post as too large, or it was over the upload limit
+    and not sent (`note` names it and the fix): `Gagal Tayang`, and not retried while the
+    same `attempt` (`workflow.attempt_key`: the content under the limit in force) would be
+    sent again, since it would be refused again: a large upload every cycle for nothing."""
+    verb = "memperbarui" if action is Action.UPDATE else "menayangkan"
+    return replace(memory, publish_error="", refused=attempt, refusal=(
+        f"Gagal {verb} berita: {note} Program tidak mengirimnya lagi sampai berkasnya diganti "
+        "lalu diparaf ulang, atau batas unggah diubah administrator."))
 
 
 def ticks_cleared(memory: Memory) -> Memory:

@@ -134,6 +134,16 @@ class Memory:
     waiting_step: str = ""               # the SOP step the row waits at (see `waiting_step`)
     waiting_since: datetime | None = None
     reminded: str = ""                   # the `waiting_step` whose reminder is queued
+    # What the website refused as too large (`attempt_key`), and the note saying so: not
+    # tried again until the content or the upload limit is another.
+    refused: str = ""
+    refusal: str = ""
+
+
+def attempt_key(fingerprint: str, rules: Rules) -> str:
+    """What one publication attempt sends: the content (its fingerprint) under the upload
+    limit in force (which decides how large a converted video is)."""
+    return f"{rules.max_upload_mb}MB:{fingerprint}"
 
 
 _TIMES = ("first_seen", "first_published_at", "published_at", "archived_at", "waiting_since")
@@ -188,6 +198,7 @@ class Decision:
     clear_ticks: tuple[str, ...] = ()    # approval columns to set FALSE (rule 2)
     events: tuple[Event, ...] = ()       # new events (at `now`), already in `memory.events`
     action: Action | None = None
+    preparing: bool = False              # approved, published once its media is ready
 
 
 class _Plan:
@@ -290,6 +301,7 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
                   else Status.INCOMPLETE)
     live = post is not None and post.live
     action: Action | None = None
+    preparing = refused = False
 
     if entry.ticked(S.REJECTED):
         if post is None:
@@ -306,6 +318,16 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
         if approved and hold:
             status = read_status(entry.text(S.STATUS)) or unapproved
             plan.notes.append(hold)
+        elif approved and content.preparing:
+            # Published in the cycle after its media is ready; until then the sheet keeps
+            # what it shows, and says what is awaited.
+            status, preparing = read_status(entry.text(S.STATUS)) or unapproved, True
+            plan.notes.extend(content.preparing)
+        elif approved and mem.refused and mem.refused == attempt_key(content.fingerprint, rules):
+            # The website refused this very content as too large under this limit: sent
+            # again it is refused again, a large upload every cycle. Tried again once staff
+            # change it (then approve it again) or the administrator changes the limit.
+            status, refused = Status.FAILED, True
         elif approved:
             action = Action.UPDATE if live else Action.PUBLISH
             # Until the action has run the sheet keeps what it shows (the shell writes the
@@ -334,7 +356,7 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
         if mem.version > 1:
             plan.event(EventName.UPDATED, f"Isi berita diperbarui di {post.url}"
                        + _again(mem.version - 1, "perubahan"), f"v{mem.version}")
-        if entry.ticked(S.PAPER_FILED) and action is None:
+        if entry.ticked(S.PAPER_FILED) and action is None and not refused:
             status = Status.ARCHIVED
             archived_at = archived_at or now
             plan.event(EventName.ARCHIVED, f"Naskah disimpan di {mem.archive_location}", 0)
@@ -346,6 +368,14 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
     if publish_error:
         plan.notes.append(publish_error)
         plan.event(EventName.FAILED, publish_error, f"{round_}.{mem.version}")
+    if refused:
+        plan.notes.append(mem.refusal)
+        if live:
+            plan.notes.append(f"Versi sebelumnya tetap tayang di {post.url}.")
+        # Once per refusal: what was refused, under which limit (not once per round, as a
+        # failure is: a changed limit refused again is news).
+        plan.event(EventName.FAILED, mem.refusal,
+                   f"{round_}.{mem.version}-{rules.max_upload_mb}MB-{content.fingerprint[:8]}")
     plan.notes.extend(content.problems)
 
     # The SOP's 7-minute standard: how long the row has waited at its step. A new round of
@@ -369,7 +399,7 @@ def decide(entry: Entry, memory: Memory, content: Content, now: datetime, rules:
     return Decision(status=status, memory=mem,
                     cells={h: v for h, v in cells.items() if h not in entry.formulas},
                     clear_ticks=tuple(h for h in clear if h not in entry.formulas),
-                    events=tuple(plan.events), action=action)
+                    events=tuple(plan.events), action=action, preparing=preparing)
 
 
 # A `Riwayat` detail quotes `Catatan Pimpinan` up to this length.

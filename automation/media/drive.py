@@ -33,6 +33,7 @@ import os
 import re
 import socket
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 from urllib.parse import parse_qs, urlsplit
@@ -59,6 +60,7 @@ from automation.media.files import (
     natural_key,
     usable,
     verdict_note,
+    video_facts,
 )
 from automation.ports import (
     UNVERIFIABLE, AdapterError, Document, FileFactsCache, MediaCheck, MediaFile,
@@ -478,7 +480,8 @@ class DriveFolder:
         if problem:
             raise StaffFix(problem)
         return MediaFile(name=_file_name(meta["name"], facts["mime"]), path=path,
-                         kind=facts["kind"], mime=facts["mime"], size=size, sha256=facts["sha256"])
+                         kind=facts["kind"], mime=facts["mime"], size=size, sha256=facts["sha256"],
+                         video=video_facts(facts))
 
     def _examine_copy(self, meta: dict, size: int) -> tuple[dict | None, Path | None]:
         """Facts of a copy already in the cache folder (facts lost, e.g. a new ledger): read
@@ -671,6 +674,5 @@ def _unique(name: str, taken: set[str]) -> str:
 
 
 def _renamed(media: MediaFile, name: str) -> MediaFile:
-    return MediaFile(name=name, path=media.path, kind=media.kind, mime=media.mime,
-                     size=media.size, sha256=media.sha256)
+    return replace(media, name=name)
 

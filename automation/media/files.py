@@ -11,11 +11,14 @@ from __future__ import annotations
 import hashlib
 import re
 import warnings
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, Literal
 
 import pillow_heif
 from PIL import Image
+
+from automation.ports import VideoFacts
 
 # HEIC/HEIF photos (iPhones) open like any other; pillow-heif ships libheif in its wheels.
 pillow_heif.register_heif_opener()
@@ -42,6 +45,8 @@ QUICKTIME_ATOMS = frozenset({b"moov", b"mdat", b"wide", b"free"})
 
 NOT_MEDIA = ("Berkas '{}' bukan foto atau video yang sah (isi berkas tidak dikenali). "
              "Gunakan foto JPEG/PNG/WebP/HEIC atau video MP4/MOV/WebM.")
+CORRUPT_VIDEO = ("Video '{}' rusak atau tidak dapat diputar (mungkin terpotong saat disalin). "
+                 "Salin ulang video aslinya, atau simpan ulang sebagai MP4.")
 CORRUPT_PHOTO = ("Foto '{}' rusak atau tidak utuh (mungkin terpotong saat disalin). "
                  "Salin ulang foto aslinya ke folder media.")
 TOO_MANY_PIXELS = ("Foto '{}' berukuran {} × {} piksel ({} megapiksel), melebihi batas aman "
@@ -106,11 +111,23 @@ def content_facts(path: Path, head: bytes, sha256: str) -> dict[str, Any]:
     if sniffed is None:
         return {"verdict": "not_media"}
     kind, mime = sniffed
+    facts = {"verdict": "ok", "sha256": sha256, "kind": kind, "mime": mime}
     if kind == "photo":
         refused = photo_verdict(path, PILLOW_FORMATS[mime])
         if refused:
             return refused
-    return {"verdict": "ok", "sha256": sha256, "kind": kind, "mime": mime}
+    else:
+        from automation.media import ffmpeg     # imports this module
+        video = ffmpeg.probe(path)
+        if video is None:
+            return {"verdict": "corrupt_video"}
+        facts["video"] = asdict(video)
+    return facts
+
+
+def video_facts(facts: dict[str, Any]) -> VideoFacts | None:
+    """The probed facts of a usable video's `facts` (None for a photo)."""
+    return VideoFacts(**facts["video"]) if facts.get("kind") == "video" else None
 
 
 def photo_verdict(path: Path, pillow_format: str) -> dict[str, Any] | None:
@@ -155,6 +172,8 @@ def verdict_note(shown: str, facts: dict[str, Any]) -> str | None:
         return NOT_MEDIA.format(shown)
     if verdict == "corrupt_photo":
         return CORRUPT_PHOTO.format(shown)
+    if verdict == "corrupt_video":
+        return CORRUPT_VIDEO.format(shown)
     if verdict == "too_many_pixels":
         width, height = facts["width"], facts["height"]
         return TOO_MANY_PIXELS.format(shown, width, height, round(width * height / 1e6),
@@ -167,11 +186,17 @@ def usable(facts: dict[str, Any] | None) -> bool:
     if not isinstance(facts, dict):
         return False
     if facts.get("verdict") == "ok":
+        if facts.get("kind") == "video" and not _video_usable(facts.get("video")):
+            return False        # cached before videos were probed: looked at again
         return (facts.get("kind") in ("photo", "video") and isinstance(facts.get("mime"), str)
                 and isinstance(facts.get("sha256"), str))
     if facts.get("verdict") == "too_many_pixels":
         return isinstance(facts.get("width"), int) and isinstance(facts.get("height"), int)
-    return facts.get("verdict") in ("not_media", "corrupt_photo")
+    return facts.get("verdict") in ("not_media", "corrupt_photo", "corrupt_video")
+
+
+def _video_usable(video: Any) -> bool:
+    return isinstance(video, dict) and video.keys() == {f.name for f in fields(VideoFacts)}
 
 
 def megabytes(size: int) -> str:

@@ -29,6 +29,7 @@ from automation.media.files import (
     natural_key,
     usable,
     verdict_note,
+    video_facts,
 )
 from automation.ports import (
     UNVERIFIABLE, Document, FileFactsCache, MediaCheck, MediaFile, SourceUnavailable,
@@ -280,7 +281,7 @@ class LocalFolder:
         if problem:
             raise StaffFix(problem)
         return MediaFile(name=path.name, path=path, kind=facts["kind"], mime=facts["mime"],
-                         size=info.st_size, sha256=facts["sha256"])
+                         size=info.st_size, sha256=facts["sha256"], video=video_facts(facts))
 
     def _facts(self, shown: str, path: Path, info: os.stat_result) -> dict[str, Any]:
         """Verdict, hash and type of a file, read from it only when it is new or changed."""

@@ -46,6 +46,7 @@ import secrets
 import shutil
 import unicodedata
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
@@ -62,6 +63,10 @@ from automation.publishers.photos import published, write_photo
 from automation.ports import AdapterError, MediaFile, Post, PostRef
 
 OFFICE = "Dinas Komunikasi, Informatika, Statistik dan Persandian Provinsi Kalimantan Utara"
+# YouTube links in `Tautan Media` play in the privacy-enhanced player (no cookies until the
+# visitor plays); a page's Content-Security-Policy allows frames from it only when the page
+# has such an embed, every other page allows none.
+YOUTUBE_PLAYER = "https://www.youtube-nocookie.com"
 CATALOGUE = "posts.json"
 WITHDRAWN = "withdrawn.json"                        # in the private folder
 INDEX = "index.html"
@@ -334,7 +339,14 @@ class StaticSite:
                     photos.append(name)
                 else:
                     shutil.copyfile(media.path, folder / name)
-                    videos.append({"file": name, "mime": page_text(media.mime)})
+                    poster = None
+                    if media.poster is not None:
+                        poster = safe_file_name(replace(
+                            media, name=f"{name.rsplit('.', 1)[0]}-poster.jpg",
+                            mime="image/jpeg"), taken)
+                        taken.add(poster)
+                        shutil.copyfile(media.poster, folder / poster)
+                    videos.append({"file": name, "mime": page_text(media.mime), "poster": poster})
             lead = photos[0] if photos else None
             html = _ENV.get_template("post.html").render(
                 title=post.title,
@@ -346,6 +358,8 @@ class StaticSite:
                 lead=lead,
                 gallery=photos[1:],
                 videos=videos,
+                embeds=post.embeds,
+                frame_src=YOUTUBE_PLAYER if post.embeds else None,
                 body=Markup(page_body(post.body_html)),
                 url=self._url(slug) if self._base_url else "",
                 home="../" + self._index_link,
@@ -377,6 +391,7 @@ class StaticSite:
             items=items,
             url=f"{self._base_url}/" if self._base_url else "",
             home=self._index_link or "./",
+            frame_src=None,
         )
 
     # --- folders -----------------------------------------------------------------------------

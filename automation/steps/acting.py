@@ -12,8 +12,8 @@ from typing import Mapping
 from automation.core import schema as S
 from automation.core import transitions
 from automation.core.entry import Entry, post_slug
-from automation.core.workflow import Action, Decision, Memory
-from automation.ports import AdapterError, Post
+from automation.core.workflow import Action, Decision, Memory, attempt_key
+from automation.ports import AdapterError, Post, UploadRefused
 from automation.steps import memory as M
 from automation.steps.context import Context
 from automation.steps.planning import Resolved
@@ -37,6 +37,15 @@ def act(ctx: Context, entry: Entry, decision: Decision, resolved: Resolved,
             ref = ctx.ws.publisher.withdraw(existing)
         else:
             ref = ctx.ws.publisher.publish(_post(entry, memory, resolved, ctx), existing)
+    except UploadRefused as err:
+        # Too large for the website: the same upload is not tried again (no retry storm).
+        log.warning("%s %s refused for %s: %s", action.value, memory.slug, entry.entry_id, err)
+        with ctx.ledger.transaction():
+            memory = transitions.act_refused(memory, action, err.note, attempt_key(
+                resolved.content.fingerprint, ctx.rules))
+            ctx.ledger.remember(entry.entry_id, memory)
+            ctx.ledger.finish(seq, f"refused: {err}", ctx.now)
+        return memory
     except Exception as err:  # one row's failure never stops the cycle
         note = err.note if isinstance(err, AdapterError) else (
             f"Kesalahan program: {type(err).__name__}. Administrator perlu memeriksa log.")

@@ -22,6 +22,7 @@ class Tally:
     failures: int = 0                    # rows whose action failed and waits to retry
     postponed: int = 0                   # rows left alone: their media could not be read
     deferred: int = 0                    # new rows published once their ID is saved
+    preparing: int = 0                   # approved rows waiting for a video's conversion
     outages: dict[str, str] = field(default_factory=dict)     # message -> Indonesian note
     clearing: dict[str, Memory] = field(default_factory=dict)  # tick clears awaiting the write
     deadline: datetime | None = None     # when the next wait outlasts the standard

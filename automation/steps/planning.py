@@ -13,6 +13,7 @@ from automation.core.entry import (
 )
 from automation.core.workflow import Decision, decide
 from automation.core.youtube import split_embeds
+from automation.media.conversions import Prepared
 from automation.media.documents import text_to_html
 from automation.ports import MediaCheck
 from automation.steps import memory as M
@@ -31,7 +32,7 @@ class Resolved:
     """What one row's content resolved to, kept for building the post."""
 
     content: Content
-    media: MediaCheck
+    media: MediaCheck                   # the files as published (videos converted)
     body_html: str
     embeds: tuple[str, ...] = ()        # YouTube video IDs: embedded, not downloaded
 
@@ -107,6 +108,13 @@ class Planner:
         embeds, links = split_embeds(split_links(entry.text(S.MEDIA)))
         media = ws.media.collect(links) if links else MediaCheck((), ())
         problems += media.problems
+        published, preparing = [], []
+        for file in media.files:
+            ready = ws.videos.prepare(file) if file.kind == "video" else Prepared(file)
+            if ready.file is not None:
+                published.append(ready.file)
+            problems += [ready.problem] if ready.problem else []
+            preparing += [ready.waiting] if ready.waiting else []
         naskah = entry.text(S.TEXT)
         reference = document_reference(naskah)
         document_fp, body, stamp = "", text_to_html(naskah), media.stamp
@@ -118,4 +126,5 @@ class Planner:
         # Problems too: the stamp also covers what fixing each would change.
         self.ctx.ledger.cache_content(entry.entry_id, self._content_key(entry), stamp, digest,
                                       problems)
-        return Resolved(Content(digest, tuple(problems)), media, body, embeds)
+        return Resolved(Content(digest, tuple(problems), tuple(preparing)),
+                        replace(media, files=tuple(published)), body, embeds)

@@ -103,5 +103,6 @@ def write_back(ctx: Context, writes: list[RowWrite], sheet: Sheet, interrupted: 
     # A wait outlasting the standard changes the row's note: the cycle must not idle then.
     meta.next_deadline = tally.deadline
     # A failed, held or postponed row is retried next cycle even if the agenda is unchanged.
-    meta.retry_pending = bool(tally.failures or ctx.hold or tally.postponed or tally.deferred)
+    meta.retry_pending = bool(tally.failures or ctx.hold or tally.postponed or tally.deferred
+                              or tally.preparing)
     return result.missed, ""
