@@ -15,14 +15,14 @@ import itertools
 import re
 from pathlib import PureWindowsPath
 
-import docx
+from typing import TYPE_CHECKING
+
 import lxml.etree
-import pypdf
 import lxml.html
-import markdown
-from docx.table import Table
-from docx.text.hyperlink import Hyperlink
-from docx.text.paragraph import Paragraph
+
+if TYPE_CHECKING:
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
 from automation.core.entry import DOCUMENT_SUFFIXES, printable
 from automation.html_safety import sanitize_html
@@ -71,6 +71,7 @@ def document_to_html(name: str, data: bytes) -> str:
         if suffix == ".txt":
             raw = text_to_html(text)
         elif suffix == ".md":
+            import markdown
             raw = _shift_headings(markdown.markdown(text, extensions=["tables", "sane_lists"]))
         else:
             raw = _shift_headings(_html_body(name, text))
@@ -137,6 +138,7 @@ def _has_text(html_text: str) -> bool:
 
 
 def _docx_to_html(name: str, data: bytes) -> str:
+    import docx     # here, not at start: most cycles read no document
     try:
         document = docx.Document(io.BytesIO(data))
         return _blocks_to_html(document.iter_inner_content())
@@ -149,6 +151,8 @@ def _docx_to_html(name: str, data: bytes) -> str:
 
 def _blocks_to_html(blocks) -> str:
     """Paragraphs and tables in document order; consecutive list paragraphs form one list."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
     parts: list[str] = []
     open_list: str | None = None
     for block in blocks:
@@ -207,6 +211,7 @@ def _paragraph_html(paragraph: Paragraph) -> str:
 def _inline_html(paragraph: Paragraph) -> str:
     """Runs and hyperlinks with bold/italic/underline; Word splits text into many runs, so
     neighbouring runs with the same formatting are joined into one element."""
+    from docx.text.hyperlink import Hyperlink
     segments: list[tuple[str, tuple[bool, bool, bool, str]]] = []
     for item in paragraph.iter_inner_content():
         href, runs = (item.url, item.runs) if isinstance(item, Hyperlink) else ("", [item])
@@ -252,6 +257,7 @@ _SHORT_LINE = 0.8
 def _pdf_to_html(name: str, data: bytes) -> str:
     """The text layer of a PDF as paragraphs. A scanned PDF (images only) has none: its note
     asks for the text itself."""
+    import pypdf
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         locked = reader.is_encrypted and not reader.decrypt("")
