@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 # -- the schema and how a ledger is brought to it ---------------------------------------------
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Version 1: the tables of release 0.1.0. Every statement may run again (IF NOT EXISTS), so
 # it also completes a ledger of an older build that lacked some table.
@@ -82,6 +82,15 @@ CREATE TABLE IF NOT EXISTS conversions (key TEXT PRIMARY KEY, state TEXT NOT NUL
     job TEXT NOT NULL, queued INTEGER NOT NULL);
 """
 
+# Version 5: Pratinjau and Lembar Arsip (SPEC section 9): each page made, per entry, kind and
+# content version, and the attachment a notice carries (resolved when it is sent).
+SCHEMA_5 = """
+CREATE TABLE IF NOT EXISTS previews (entry_id TEXT NOT NULL, kind TEXT NOT NULL,
+    fingerprint TEXT NOT NULL, version INTEGER NOT NULL, path TEXT NOT NULL, link TEXT NOT NULL,
+    made_at TEXT NOT NULL, PRIMARY KEY (entry_id, kind, fingerprint));
+ALTER TABLE notices ADD COLUMN attachment TEXT;
+"""
+
 
 def _statements(script: str) -> Callable[[sqlite3.Connection], None]:
     """A migration made of SQL statements, run one by one: `executescript` would commit the
@@ -111,6 +120,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "problems of cached content, so that an unchanged incomplete row costs none",
               _statements(SCHEMA_3)),
     Migration(4, "the journal of video conversions", _statements(SCHEMA_4)),
+    Migration(5, "Pratinjau and Lembar Arsip made, and what a notice carries",
+              _statements(SCHEMA_5)),
 )
 
 

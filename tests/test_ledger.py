@@ -81,7 +81,9 @@ def test_a_ledger_of_release_0_1_0_is_upgraded_and_kept_as_it_was_beside_it(old)
         after = tables(ledger.db)
         assert after == {**before, "settled": after["settled"],
                          "content_cache": after["content_cache"],
-                         "conversions": after["conversions"]}
+                         "conversions": after["conversions"], "previews": after["previews"],
+                         "notices": after["notices"]}
+        assert "attachment TEXT" in after["notices"]
         assert after["conversions"].startswith("CREATE TABLE conversions (key TEXT PRIMARY KEY")
         assert after["content_cache"].endswith("problems TEXT NOT NULL DEFAULT '[]')")
     finally:
