@@ -34,6 +34,7 @@ config-example: $(BIN)/.installed
 # docs/img/*.png for docs/panduan-staf.md; needs LibreOffice Calc and poppler-utils (pdftoppm)
 picture: $(BIN)/.installed
 	$(BIN)/python docs/render_agenda_picture.py
+	$(BIN)/python docs/render_pratinjau_pictures.py
 
 clean:
 	rm -rf $(VENV) demo-workspace .pytest_cache

@@ -472,6 +472,12 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
                     f"{cfg.website.max_upload_mb}, are converted in {ws.videos.folder}")
             except AdapterError as err:
                 say(False, "Videos", str(err))
+            page_problems = ws.pages.check() if cfg.preview.enabled else []
+            for problem in page_problems:
+                say(False, "Pratinjau", problem)
+            if not page_problems:
+                say(True, "Pratinjau", f"PDFs are made in {ws.pages.folder}" if cfg.preview.enabled
+                    else "none made (preview.enabled = false)")
             website = f"Website {_where_website(cfg)}"
             site_problems = ws.publisher.check()
             for problem in site_problems:

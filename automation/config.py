@@ -206,6 +206,15 @@ class ArchiveConfig:
 
 
 @dataclass(frozen=True)
+class PreviewConfig:
+    enabled: bool = key(True, "a Pratinjau PDF per content version, a Lembar Arsip per publication")
+    dir: str = key("pratinjau", ".xlsx backend: PDFs in this folder beside the agenda (a shared\n"
+                   "folder); a relative path is taken from the agenda's folder")
+    drive_folder_id: str = key("", "google backend: a folder in a shared drive the service\n"
+                               "account can write (empty: kept in state_dir/pratinjau)")
+
+
+@dataclass(frozen=True)
 class SlaConfig:
     step_minutes: int = key(7, check=positive)
 
@@ -299,6 +308,7 @@ class Config:
     media: MediaConfig = table(MediaConfig)
     website: WebsiteConfig = table(WebsiteConfig)
     archive: ArchiveConfig = table(ArchiveConfig)
+    preview: PreviewConfig = table(PreviewConfig)
     sla: SlaConfig = table(SlaConfig)
     notify: NotifyConfig = table(NotifyConfig, above=NOTIFY_INTRO)
     source: Path | None = field(default=None)      # the file it came from, for messages; no key

@@ -18,7 +18,7 @@ from automation import health
 from automation.core import schema as S
 from automation.core.workflow import decide
 from automation.ports import AdapterError, RowWrite
-from automation.steps import acting, memory, writing
+from automation.steps import acting, memory, previewing, writing
 from automation.steps.context import Context
 from automation.steps.planning import Planned, Planner
 from automation.steps.reading import Agenda, approval_hold, read_agenda
@@ -65,6 +65,7 @@ class CycleReport:
 class Cycle:
     def __init__(self, ws: Workspace, now: datetime, stop: Callable[[], bool] = lambda: False):
         self.ctx = Context(ws, now.astimezone(ws.config.tz), stop)
+        self.pages: list[previewing.PageJob] = []
 
     def run(self) -> CycleReport:
         ctx = self.ctx
@@ -87,6 +88,7 @@ class Cycle:
                 write = self._complete(planned, agenda, report)
                 if write.cells:
                     writes.append(write)
+        previewing.make_pages(ctx, self.pages, self.planner)
         report.missed_writes, report.write_error = writing.write_back(ctx, writes, sheet,
                                                                       report.interrupted)
         report.deferred, report.postponed = ctx.tally.deferred, ctx.tally.postponed
@@ -106,10 +108,10 @@ class Cycle:
                     or last_full is None or now - last_full >= FULL_READ_EVERY)
 
     def _plan(self, agenda: Agenda) -> list[Planned]:
-        planner, rows = Planner(self.ctx, agenda), []
+        self.planner, rows = Planner(self.ctx, agenda), []
         for entry in agenda.entries:
             try:
-                rows.append(planner.plan(entry))
+                rows.append(self.planner.plan(entry))
             except AdapterError as err:
                 # SPEC rule 8: media or a document out of reach for now. The row is left
                 # exactly as it is (an outage is no reason to call the content changed or
@@ -128,8 +130,12 @@ class Cycle:
         if acted:
             after = acting.act(ctx, entry, decision, planned.resolved, agenda.archive_floor)
             decision = decide(entry, after, planned.resolved.content, ctx.now, ctx.rules, ctx.hold)
-            memory.remember(ctx, entry, after, decision)
+            memory.remember(ctx, entry, after, decision, planned.resolved.content.fingerprint)
         recheck = ctx.after_decision(entry, decision)
+        decision, page = previewing.wanted(ctx, entry, decision, planned.content,
+                                           planned.resolved)
+        if page is not None:
+            self.pages.append(page)
         write = writing.row_write(ctx, planned, decision, acted)
         # A row waiting for its video is looked at every cycle until it is published.
         ctx.tally.preparing += decision.preparing

@@ -145,6 +145,7 @@ def run_demo(folder: Path, now: datetime) -> int:
     print()
     print(f"Agenda (open it in Excel or LibreOffice): {cfg.agenda.path}")
     print(f"Website (open in a browser):           {(cfg.website.output_dir / 'index.html').as_uri()}")
+    print(f"Pratinjau and Lembar Arsip (PDF):      {cfg.agenda.path.parent / cfg.preview.dir}")
     print(f"Ledger and logs:                       {cfg.state_dir}")
     config = given / "config.toml"
     print("Tick 'Paraf Kabid' on the second row, save, and run")

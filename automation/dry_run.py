@@ -33,7 +33,8 @@ def dry_workspace(cfg: Config) -> Iterator[Workspace]:
             copy_ledger_into(cfg, ws.ledger)
             yield dataclasses.replace(ws, store=ReadOnlyAgenda(ws.store),
                                       publisher=ReadOnlyWebsite(ws.publisher),
-                                      videos=ws.videos.read_only())
+                                      videos=ws.videos.read_only(),
+                                      pages=ws.pages.read_only())
         finally:
             ws.close()
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
+
+ASIDE = ".tmp-"             # what a file being written is called until it is renamed
 
 
 def ensure_writable(folder: Path) -> None:
@@ -12,3 +15,18 @@ def ensure_writable(folder: Path) -> None:
     probe = folder / f".tmp-check-{secrets.token_hex(4)}"
     probe.write_bytes(b"")
     probe.unlink()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so readers see the old or the new file, never a part:
+    written aside in the same folder (`.tmp-<name>-<random>`), flushed to disk, renamed."""
+    aside = path.with_name(f"{ASIDE}{path.name}-{secrets.token_hex(4)}")
+    try:
+        with open(aside, "xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(aside, path)
+    except BaseException:
+        aside.unlink(missing_ok=True)
+        raise

@@ -285,6 +285,7 @@ class NoticeToQueue(NamedTuple):
     address: str                # "telegram:<chat id>", "wa:<number>", "email:<address>"
     subject: str
     text: str
+    attachment: str | None = None   # the page it carries, "pratinjau:<fingerprint>" (schema 5)
 
 
 class DueNotice(NamedTuple):
@@ -294,6 +295,17 @@ class DueNotice(NamedTuple):
     subject: str
     text: str
     attempts: int               # sending attempts so far
+    entry_id: str = ""          # "" for the program's own notices
+    # The page it carries, "pratinjau:<fingerprint>"; None: nothing (every notice queued
+    # before schema 5).
+    attachment: str | None = None
+
+
+class MadePage(NamedTuple):
+    """A Pratinjau or Lembar Arsip made for an entry's content version."""
+    version: int                # 1 for the row's first content version, 2, ...
+    path: str                   # the file, as the program wrote it
+    link: str                   # what the `Pratinjau` cell links to
 
 
 class Settled(NamedTuple):
@@ -448,14 +460,15 @@ class Ledger:
             [(e.entry_id, e.key, e.at.isoformat() if isinstance(e.at, datetime) else str(e.at),
               e.agenda_number, e.name, e.detail, int(written), int(written)) for e in events])
 
-    def _events(self, where: str, tz: tzinfo | None = None) -> list[Event]:
+    def _events(self, where: str, tz: tzinfo | None = None,
+                params: Sequence[Any] = ()) -> list[Event]:
         """`tz`: the office's. Every time is shown in it, and one kept without an offset
         (adopted from a `Riwayat` that an earlier build read as naive office times) is taken
         to be in it."""
         events = []
         for entry_id, key, text, number, name, detail in self.db.execute(
                 "SELECT entry_id, key, at, agenda_number, name, detail FROM events "
-                f"WHERE {where} ORDER BY at, rowid"):
+                f"WHERE {where} ORDER BY at, rowid", params):
             try:
                 at: datetime | str = datetime.fromisoformat(text)
             except ValueError:
@@ -469,6 +482,10 @@ class Ledger:
     def unwritten_events(self) -> list[Event]:
         """The events not yet in `Riwayat`, oldest first (recorded by `remember`: aware)."""
         return self._events("written = 0")
+
+    def events_of(self, entry_id: str) -> list[Event]:
+        """One entry's events, oldest first (recorded by `remember`: aware)."""
+        return self._events("entry_id = ?", params=(entry_id,))
 
     def all_events(self, tz: tzinfo) -> list[Event]:
         """Every event ever recorded, written to `Riwayat` or not, its time in `tz`."""
@@ -501,16 +518,19 @@ class Ledger:
 
     # -- the notification outbox ---------------------------------------------------------------
     def queue_notices(self, entry_id: str, notices: Sequence[NoticeToQueue], at: datetime) -> None:
-        """Each queued once per entry, key and address, ever (plain 4-tuples do too)."""
+        """Each queued once per entry, key and address, ever (plain 4-tuples do too: they
+        carry no page)."""
         self.db.executemany(
-            "INSERT OR IGNORE INTO notices (entry_id, key, address, queued_at, subject, text) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(entry_id, n[0], n[1], _utc(at), n[2], n[3]) for n in notices])
+            "INSERT OR IGNORE INTO notices (entry_id, key, address, queued_at, subject, text, "
+            "attachment) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(entry_id, n[0], n[1], _utc(at), n[2], n[3], n[4] if len(n) > 4 else None)
+             for n in notices])
 
     def due_notices(self, now: datetime) -> list[DueNotice]:
         """Notices to send now, oldest first."""
         return [DueNotice(*row) for row in self.db.execute(
-            "SELECT rowid, address, subject, text, attempts FROM notices WHERE sent_at IS NULL "
+            "SELECT rowid, address, subject, text, attempts, entry_id, attachment FROM notices "
+            "WHERE sent_at IS NULL "
             "AND gave_up = 0 AND (next_try IS NULL OR next_try <= ?) ORDER BY queued_at, rowid",
             (_utc(now),))]
 
@@ -574,6 +594,33 @@ class Ledger:
                 "(SELECT coalesce(max(queued), 0) + 1 FROM conversions)) ON CONFLICT(key) "
                 "DO UPDATE SET state = excluded.state, job = excluded.job",
                 (key, state, json.dumps(job, ensure_ascii=False)))
+
+    # -- Pratinjau and Lembar Arsip made -------------------------------------------------------
+    def preview(self, entry_id: str, kind: str, fingerprint: str) -> MadePage | None:
+        row = self.db.execute("SELECT version, path, link FROM previews WHERE entry_id = ? AND "
+                              "kind = ? AND fingerprint = ?", (entry_id, kind, fingerprint)).fetchone()
+        return MadePage(*row) if row else None
+
+    def page_for(self, entry_id: str, kind: str, fingerprint: str) -> MadePage | None:
+        """The page of that content version; with no fingerprint, the entry's newest."""
+        if fingerprint:
+            return self.preview(entry_id, kind, fingerprint)
+        row = self.db.execute("SELECT version, path, link FROM previews WHERE entry_id = ? AND "
+                              "kind = ? ORDER BY version DESC, made_at DESC LIMIT 1",
+                              (entry_id, kind)).fetchone()
+        return MadePage(*row) if row else None
+
+    def preview_versions(self, entry_id: str, kind: str) -> int:
+        """How many versions of this kind were made for the entry (the next is one more)."""
+        return self.db.execute("SELECT count(*) FROM previews WHERE entry_id = ? AND kind = ?",
+                               (entry_id, kind)).fetchone()[0]
+
+    def record_preview(self, entry_id: str, kind: str, fingerprint: str, page: MadePage,
+                       at: datetime) -> None:
+        self.db.execute("INSERT OR REPLACE INTO previews (entry_id, kind, fingerprint, version, "
+                        "path, link, made_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (entry_id, kind, fingerprint, page.version, page.path, page.link,
+                         _utc(at)))
 
     # -- IDs given to new rows but not yet seen written in the sheet ---------------------------
     def pending_id(self, signature: str) -> str | None:

@@ -16,7 +16,7 @@ from automation.config import Config
 from automation.core.entry import HeaderError
 from automation.cycle import Cycle, CycleReport
 from automation.notify.channels import channels_from
-from automation.notify.outbox import deliver
+from automation.notify.outbox import deliver, recorded_pages
 from automation.ports import AdapterError
 from automation.workspace import open_workspace
 
@@ -43,7 +43,8 @@ class Service:
             health.succeeded(ws.ledger, now)
             return report
         finally:
-            deliver(ws.ledger, self.channels, now, stop)
+            deliver(ws.ledger, self.channels, now, stop, attachments=(
+                recorded_pages(ws.ledger) if self.cfg.preview.enabled else None))
             if (self.heartbeat and health.heartbeat_due(ws.ledger, self.cfg, now)) \
                     or health.outage_unshown(ws.ledger):
                 self.show_health(ws, now)

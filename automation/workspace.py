@@ -11,6 +11,7 @@ from automation.core.entry import Rules
 from automation.core.numbering import Numbering
 from automation.ledger import Ledger
 from automation.media.conversions import Conversions
+from automation.pratinjau.pages import Pages
 from automation.ports import AgendaStore, MediaSource, Publisher
 
 
@@ -23,6 +24,7 @@ class Workspace:
     ledger: Ledger
     rules: Rules
     videos: Conversions
+    pages: Pages
 
     def close(self) -> None:
         self.ledger.close()
@@ -78,7 +80,17 @@ def open_workspace(config: Config, ledger_path: Path | None = None) -> Workspace
         ledger=ledger,
         rules=rules_of(config),
         videos=Conversions(config.state_dir / "video", ledger, config.website.max_upload_mb),
+        pages=pages_of(config),
     )
+
+
+def pages_of(config: Config) -> Pages:
+    """.xlsx: `preview.dir` beside the agenda, linked relative to it; Google: the state
+    folder (SPEC section 9)."""
+    if config.agenda.backend == "xlsx":
+        beside = config.agenda.path.parent
+        return Pages(beside / config.preview.dir, relative_to=beside)
+    return Pages(config.state_dir / "pratinjau", relative_to=None)
 
 
 def open_publisher(config: Config) -> Publisher:

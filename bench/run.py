@@ -24,6 +24,9 @@ peak memory of a 1 GiB Drive video download).
 Then, unless --no-video, the video section (bench/videos.py: converting 4K HEVC videos of
 30 s and 60 s, the program against ffmpeg alone with the same settings, and its peak memory).
 
+Then the Pratinjau section (bench/pratinjau.py: a page with 10 phone photos against the
+photos' decoding alone, and what pages add to a cycle of 50 newly complete rows).
+
     .venv/bin/python bench/run.py [--rows 20000] [--act 50] [--keep] [--seed 7] [--no-wordpress]
                                   [--no-google] [--no-video]
 """
@@ -427,6 +430,10 @@ def main(argv: list[str] | None = None) -> int:
         code = max(code, google_section(args))
     if not args.no_video:
         code = max(code, video_section())
+    print()
+    print("Pratinjau section (bench/pratinjau.py)", flush=True)
+    from bench import pratinjau
+    code = max(code, pratinjau.main([]))
     return code
 
 

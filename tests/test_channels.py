@@ -18,8 +18,10 @@ import pytest
 
 from automation import config as config_module
 from automation.config import EmailConfig, FonnteConfig, NotifyConfig, TelegramConfig
+from automation.notify import channels
 from automation.notify.channels import (
-    TELEGRAM_TEXT_LIMIT, ChannelError, Email, Fonnte, Telegram, channels_from,
+    TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT, Attachment, ChannelError, Email, Fonnte, Telegram,
+    channels_from, unattached,
 )
 from tests.fakes.fonnte import FakeFonnte
 from tests.fakes.smtp import SmtpServer
@@ -429,3 +431,181 @@ def test_the_office_certificate_authority_comes_from_the_config(tmp_path: Path) 
     missing, problems = channels_from(replace(cfg, email=replace(
         cfg.email, ca_file=tmp_path / "nope.pem")), {})
     assert "email" not in missing and "nope.pem is not a file" in problems[0]
+
+
+# ----------------------------------------------------------------------------- a file with the message
+
+LINK = "https://drive.google.com/file/d/1AbCdEf/view"
+CANNOT = "Pratinjau belum dapat dilampirkan; buka Buku Agenda untuk melihat baris ini."
+
+
+def pdf_file(folder: Path, name: str = "0017-2026-v2.pdf", words: str = "Pratinjau 0017/2026") -> Path:
+    """A small real PDF (fpdf2)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text=words)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(bytes(pdf.output()))
+    return path
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Attachment:
+    path = pdf_file(tmp_path / "pratinjau")
+    return Attachment(path, path.name, what="Pratinjau")
+
+
+def methods(service) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r.path.rsplit("/", 1)[1] for r in service.requests]
+
+
+def test_unattached_says_why_or_gives_the_link() -> None:
+    assert unattached("Pratinjau") == CANNOT
+    assert unattached("Lembar Arsip", LINK) == f"Buka Lembar Arsip: {LINK}"
+
+
+def test_telegram_sends_the_file_as_one_document_with_the_text_as_caption(
+        tg: FakeTelegram, page: Attachment) -> None:
+    telegram(tg.base_url).send("111", TITLE, TEXT, page)
+    assert methods(tg) == ["sendDocument"]                  # one call: a retry sends one message
+    [message] = tg.messages
+    assert message.chat_id == "111" and message.text == TEXT
+    assert message.document.data == page.path.read_bytes()
+    assert message.document.data.startswith(b"%PDF-")
+    assert (message.document.filename, message.document.content_type) == (
+        "0017-2026-v2.pdf", "application/pdf")
+    assert "parse_mode" not in message.params
+
+
+def test_telegram_clips_a_long_caption_and_keeps_where_to_look(
+        tg: FakeTelegram, page: Attachment) -> None:
+    text = "Berita menunggu Paraf Kadis Anda.\nJudul: " + "Kafé – " * 300 + \
+        "\nBuka Buku Agenda: https://docs.google.com/spreadsheets/d/abc/edit"
+    telegram(tg.base_url).send("111", TITLE, text, page)
+    assert methods(tg) == ["sendDocument"]
+    caption = tg.messages[0].text
+    assert len(caption.encode("utf-16-le")) // 2 <= TELEGRAM_CAPTION_LIMIT
+    assert caption.startswith("Berita menunggu Paraf Kadis Anda.\nJudul: Kafé")
+    assert caption.endswith("…\nBuka Buku Agenda: https://docs.google.com/spreadsheets/d/abc/edit")
+
+
+def test_telegram_without_the_file_sends_the_text_and_says_so(
+        tg: FakeTelegram, page: Attachment, monkeypatch: pytest.MonkeyPatch) -> None:
+    gone = replace(page, path=page.path.with_name("hilang.pdf"))
+    telegram(tg.base_url).send("111", TITLE, TEXT, gone)
+    telegram(tg.base_url).send("111", TITLE, TEXT, replace(gone, link=LINK))
+    monkeypatch.setattr(channels, "TELEGRAM_FILE_LIMIT", 100)     # a file over the bot's 50 MB
+    telegram(tg.base_url).send("111", TITLE, TEXT, page)
+    assert methods(tg) == ["sendMessage"] * 3
+    assert [m.text for m in tg.messages] == [
+        f"{TEXT}\n{CANNOT}", f"{TEXT}\nBuka Pratinjau: {LINK}", f"{TEXT}\n{CANNOT}"]
+
+
+@pytest.mark.parametrize("limit, description", [
+    (100, None),                                             # 413 Request Entity Too Large
+    (None, "Bad Request: wrong type of the web page content"),
+    (None, "Bad Request: not enough rights to send documents to the chat"),
+])
+def test_telegram_refusing_the_file_still_delivers_the_text_once(
+        tg: FakeTelegram, page: Attachment, limit: int | None, description: str | None) -> None:
+    if limit:
+        tg.file_limit = limit
+    else:
+        tg.fail(400, description)
+    telegram(tg.base_url).send("111", TITLE, TEXT, replace(page, link=LINK))
+    assert methods(tg) == ["sendDocument", "sendMessage"]
+    assert [m.text for m in tg.messages] == [f"{TEXT}\nBuka Pratinjau: {LINK}"]
+
+
+@pytest.mark.parametrize("fault, retry, after", [
+    (lambda tg: tg.rate_limit(retry_after=9), True, 9),
+    (lambda tg: tg.fail(502, "Bad Gateway"), True, None),
+    (lambda tg: tg.fail(403, "Forbidden: bot was blocked by the user"), False, None),
+])
+def test_telegram_document_errors_are_the_messages_errors(
+        tg: FakeTelegram, page: Attachment, fault, retry: bool,  # type: ignore[no-untyped-def]
+        after: float | None) -> None:
+    fault(tg)
+    err = failure(telegram(tg.base_url).send, "111", TITLE, TEXT, page)
+    assert err.retry is retry and err.retry_after == after
+    assert methods(tg) == ["sendDocument"] and tg.messages == []       # nothing sent meanwhile
+    err = failure(telegram(tg.base_url).send, "222", TITLE, TEXT, page)   # an unknown chat
+    assert err.retry is False and "chat 222 not found" in str(err)
+    assert methods(tg)[-1] == "sendDocument" and tg.messages == []
+    assert_no_secret(err, BOT_TOKEN)
+    tg.fail(400, "Bad Request: group chat was upgraded to a supergroup chat",
+            migrate_to_chat_id=-1009876543210)
+    err = failure(telegram(tg.base_url).send, "-4512", TITLE, TEXT, page)
+    assert "telegram:-1009876543210" in str(err) and methods(tg)[-1] == "sendDocument"
+
+
+def test_fonnte_sends_the_file_where_the_plan_allows(wa: FakeFonnte, page: Attachment) -> None:
+    fonnte(wa.base_url).send("081234567890", TITLE, TEXT, page)
+    [message] = wa.messages
+    assert message.text == TEXT and message.file.data == page.path.read_bytes()
+    assert message.file.filename == "0017-2026-v2.pdf" and message.params["filename"] == page.name
+    assert "multipart/form-data" in wa.requests[0].headers["Content-Type"]
+    assert wa.requests[0].headers["Authorization"] == DEVICE_TOKEN
+
+
+@pytest.mark.parametrize("link, last", [(LINK, f"Buka Pratinjau: {LINK}"), ("", CANNOT)])
+def test_fonnte_on_a_free_plan_sends_the_link_or_says_it_could_not(
+        page: Attachment, link: str, last: str) -> None:
+    with FakeFonnte(token=DEVICE_TOKEN, free_plan=True) as wa:
+        fonnte(wa.base_url).send("081234567890", TITLE, TEXT, replace(page, link=link))
+    [message] = wa.messages
+    assert message.file is None and message.text == f"{TEXT}\n{last}"
+    assert len(wa.requests) == 2                # the file refused, then the text alone
+
+
+def test_fonnte_device_trouble_is_not_taken_for_a_refused_file(
+        wa: FakeFonnte, page: Attachment) -> None:
+    wa.refuse("devices disconnected")
+    err = failure(fonnte(wa.base_url).send, "081234567890", TITLE, TEXT, page)
+    assert err.retry is True and len(wa.requests) == 1 and wa.messages == []
+    fonnte(wa.base_url).send("081234567890", TITLE, TEXT, page)      # later, with its file
+    assert wa.messages[0].file is not None
+
+
+def _attachments(message) -> list[tuple[str, str, bytes]]:  # type: ignore[no-untyped-def]
+    return [(a.get_filename(), a.get_content_type(), a.get_content())
+            for a in message.iter_attachments()]
+
+
+def test_email_carries_the_file_as_an_attachment(tmp_path: Path, page: Attachment) -> None:
+    with SmtpServer(tmp_path / "smtp") as smtp:
+        email(smtp.port).send("kabid@kaltaraprov.go.id", TITLE, TEXT, page)
+        [message] = smtp.messages()
+    assert message["Subject"] == TITLE and message["To"] == "kabid@kaltaraprov.go.id"
+    assert message.get_content_type() == "multipart/mixed"
+    body = message.get_body(("plain",))
+    assert body.get_content().rstrip("\n") == TEXT
+    assert body["Content-Transfer-Encoding"] == "quoted-printable"
+    assert _attachments(message) == [("0017-2026-v2.pdf", "application/pdf",
+                                      page.path.read_bytes())]
+
+
+def test_email_over_the_cap_or_refused_as_too_large_goes_without_the_file(
+        tmp_path: Path, page: Attachment, monkeypatch: pytest.MonkeyPatch) -> None:
+    with SmtpServer(tmp_path / "smtp") as smtp:
+        smtp.reject_next("552 5.3.4 Message size exceeds fixed maximum message size")
+        email(smtp.port).send("kabid@kaltaraprov.go.id", TITLE, TEXT, replace(page, link=LINK))
+        monkeypatch.setattr(channels, "EMAIL_FILE_LIMIT", 100)
+        email(smtp.port).send("kabid@kaltaraprov.go.id", TITLE, TEXT, page)
+        first, second = smtp.messages()
+    for message, last in ((first, f"Buka Pratinjau: {LINK}"), (second, CANNOT)):
+        assert not message.is_multipart() and _attachments(message) == []
+        assert message.get_content().rstrip("\n") == f"{TEXT}\n{last}"
+
+
+def test_email_refusals_unrelated_to_the_size_are_not_retried_without_the_file(
+        tmp_path: Path, page: Attachment) -> None:
+    with SmtpServer(tmp_path / "smtp") as smtp:
+        smtp.reject_next("554 5.7.1 Message rejected as spam")
+        err = failure(email(smtp.port).send, "kabid@kaltaraprov.go.id", TITLE, TEXT, page)
+        assert smtp.messages() == []
+    assert err.retry is False and "554" in str(err)

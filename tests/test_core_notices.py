@@ -217,3 +217,90 @@ def test_a_row_waiting_within_the_standard_is_looked_at_again_when_it_passes_it(
     assert recheck_at(reminded, later, RULES, notifying=True) is None
     assert recheck_at(memory, since + timedelta(days=5), RULES, notifying=True) is None
     assert recheck_at(_Memory(), later, RULES, notifying=True) is None
+
+
+# -- the page a notice carries (SPEC section 9) ---------------------------------------------------
+
+def test_the_official_asked_for_paraf_gets_the_pratinjau_of_the_version_asked_about():
+    from automation.core.entry import Content
+    from automation.pratinjau.page import PRATINJAU
+    from tests.support.core import content_of
+
+    entry = make_entry()
+    version = content_of(entry).fingerprint
+    cycle = run_cycle(entry, fresh_memory())
+    (kadis,) = for_row(entry, cycle.final, NOW, RULES, HOURS, LINK, fingerprint=version)
+    assert kadis.attachment == (PRATINJAU, version)
+    assert kadis.reference == f"pratinjau:{version}"
+    # Not told the version (and no tick binds one yet): the entry's newest Pratinjau.
+    (unknown,) = told(cycle, entry)
+    assert unknown.attachment == (PRATINJAU, "") and unknown.reference == "pratinjau:"
+
+    # The Kabid is asked about the version the Kadis's tick binds.
+    ticked = make_entry(kadis=True)
+    (kabid,) = told(run_cycle(ticked, cycle.memory, now=later(3)), ticked, later(3))
+    assert kabid.attachment == (PRATINJAU, content_of(ticked).fingerprint)
+
+    # An edit after the tick: a new round, and the notice of it carries the new version.
+    edited = make_entry(complete_cells(**{S.TITLE: "Judul Baru"}), kadis=True)
+    new = content_of(edited).fingerprint
+    assert new != version
+    again = run_cycle(edited, run_cycle(ticked, cycle.memory, now=later(3)).memory,
+                      content=Content(new), now=later(5))
+    (round2,) = for_row(edited, again.final, later(5), RULES, HOURS, LINK, fingerprint=new)
+    assert round2.key == "menunggu:Paraf Kadis#2" and round2.attachment == (PRATINJAU, new)
+
+
+def test_publication_carries_the_lembar_arsip_of_the_published_version():
+    from automation.pratinjau.page import ARSIP
+
+    entry = make_entry(kadis=True, kabid=True)
+    cycle = run_cycle(entry, fresh_memory())
+    (live,) = told(cycle, entry)
+    assert live.roles == ("petugas", "kasi")
+    assert live.attachment == (ARSIP, cycle.memory.post.fingerprint)
+    assert live.reference == f"arsip:{cycle.memory.post.fingerprint}"
+
+    # Diperbarui: the sheet made again for the new version.
+    from automation.core import transitions
+
+    edited = make_entry(complete_cells(**{S.TITLE: "Judul Baru"}), kadis=True, kabid=True)
+    voided = run_cycle(edited, cycle.memory, now=later(5))           # ticks asked to be cleared
+    cleared = make_entry(complete_cells(**{S.TITLE: "Judul Baru"}))
+    memory = run_cycle(cleared, transitions.ticks_cleared(voided.memory), now=later(6)).memory
+    updated = run_cycle(edited, memory, now=later(7))
+    (notice,) = [n for n in told(updated, edited, later(7)) if n.key.startswith("Diperbarui")]
+    assert notice.attachment == (ARSIP, updated.memory.post.fingerprint)
+    assert updated.memory.post.fingerprint != cycle.memory.post.fingerprint
+
+
+def test_reminders_carry_the_page_of_their_step_and_other_notices_none():
+    from automation.pratinjau.page import ARSIP, PRATINJAU
+
+    entry, cycle, now = waited(30)
+    (reminder,) = [n for n in told(cycle, entry, now) if n.key.startswith("pengingat:")]
+    assert reminder.attachment == (PRATINJAU, "")
+
+    published = run_cycle(make_entry(kadis=True, kabid=True), fresh_memory(),
+                          now=FRIDAY_MORNING).memory
+    now = FRIDAY_MORNING.replace(minute=30)
+    entry = make_entry(kadis=True, kabid=True)
+    (filing,) = told(run_cycle(entry, published, now=now), entry, now)
+    assert filing.attachment == (ARSIP, published.post.fingerprint)
+
+    incomplete = make_entry(complete_cells(**{S.SOURCE: None}))
+    memory = run_cycle(incomplete, fresh_memory(), now=FRIDAY_MORNING).memory
+    (data,) = told(run_cycle(incomplete, memory, now=now), incomplete, now)
+    assert data.attachment is None and data.reference is None
+
+    rejected = make_entry(ditolak=True)
+    (notice,) = told(run_cycle(rejected, fresh_memory()), rejected)
+    assert notice.attachment is None
+
+
+def test_a_reference_reads_back():
+    from automation.core.notices import Notice, parse_reference
+
+    notice = Notice("k", ("kadis",), "s", "t", ("pratinjau", "3f9a21c7"))
+    assert parse_reference(notice.reference) == ("pratinjau", "3f9a21c7")
+    assert parse_reference("arsip:") == ("arsip", "")

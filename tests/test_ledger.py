@@ -384,7 +384,8 @@ def test_rows_have_named_fields_and_still_unpack_as_tuples(old):
         notice = ledger.due_notices(AT(10))[0]
         assert isinstance(notice, DueNotice) and notice.attempts == 0
         assert notice.address.startswith(("wa:", "telegram:"))
-        rowid, address, subject, text, attempts = notice
+        rowid, address, subject, text, attempts, entry_id, attachment = notice
+        assert attachment is None                 # queued before schema 5: carries nothing
         assert rowid == notice.rowid
 
         (cached_id,) = ledger.db.execute("SELECT entry_id FROM content_cache LIMIT 1").fetchone()

@@ -131,8 +131,8 @@ def test_check_prints_a_line_per_item_and_creates_nothing(office):
     assert lines[-1] == "All well."
     assert all(re.match(r"(OK|PROBLEM) +\S", line) for line in lines[:-1]), lines
     items = [re.match(r"\S+ +([^:]+):", line).group(1) for line in lines[:-1]]
-    order = ["Configuration", "Agenda", "Worksheets", "Headers", "Media", "Videos", "Website",
-             "Notifications", "Heartbeat", "Service"]
+    order = ["Configuration", "Agenda", "Worksheets", "Headers", "Media", "Videos", "Pratinjau",
+             "Website", "Notifications", "Heartbeat", "Service"]
     assert [next(o for o in order if i.startswith(o)) for i in items] == order
     assert "no `run` is active" in done.stdout
     videos = next(line for line in lines if line.split()[1] == "Videos:")

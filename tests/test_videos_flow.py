@@ -57,7 +57,7 @@ def test_an_iphone_video_is_converted_and_published_with_a_poster(tmp_path):
     "after:automation.media.conversions.Conversions._begin",    # ffmpeg left running alone
     "before:automation.media.conversions.Conversions._finish",  # it ended; nothing taken yet
     "before:automation.media.ffmpeg.poster",                    # taken, no poster yet
-    "after:automation.media.conversions._write_atomic",         # done, the journal not told
+    "after:automation.media.conversions.Conversions._record_result",  # done, journal not told
 ])
 def test_killed_during_a_conversion_the_next_runs_finish_it_with_one_post(tmp_path, step):
     agenda = Agenda(tmp_path, [approved("Video Rapat", **{S.MEDIA: "video/rapat.mov"})])

@@ -3,6 +3,12 @@
 A notice has a key; with the row's ID and the recipient it is queued once in the ledger, so
 it is sent once, whatever restarts happen. Texts are for people: Bahasa Indonesia, with the
 title, `No. Agenda`, the step and where to look.
+
+A notice may carry a page (SPEC section 9): the one asking an official for paraf the
+Pratinjau of the content version he is asked about, the one at publication (and the Kasi's
+filing reminder) the Lembar Arsip of the published version. It names the page, (kind,
+fingerprint); the page itself is looked up when the notice is sent, and a notice never waits
+for it.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from automation.core.entry import Entry, Rules
 from automation.core.workflow import (
     STEP_DATA, STEP_FILING, Decision, EventName, Memory, Waiting, awaited, overdue,
 )
+from automation.pratinjau.page import ARSIP, PRATINJAU
 
 REMINDER = "pengingat:"
 # A wait overdue for longer than this is not reminded of any more (a long weekend is
@@ -52,6 +59,21 @@ class Notice:
     roles: tuple[str, ...]
     subject: str
     text: str
+    # The page it carries: (PRATINJAU or ARSIP, the content fingerprint it shows); "" when
+    # `for_row` was not told it (the outbox then binds the content the decision was made on;
+    # failing that, the entry's newest page of that kind). None: it carries nothing.
+    attachment: tuple[str, str] | None = None
+
+    @property
+    def reference(self) -> str | None:
+        """What the ledger keeps of `attachment`: "pratinjau:<fingerprint>"."""
+        return f"{self.attachment[0]}:{self.attachment[1]}" if self.attachment else None
+
+
+def parse_reference(reference: str) -> tuple[str, str]:
+    """"pratinjau:<fingerprint>" -> (kind, fingerprint); the inverse of `Notice.reference`."""
+    kind, _, fingerprint = reference.partition(":")
+    return kind, fingerprint
 
 
 def _step_role(step: str) -> str:
@@ -63,12 +85,18 @@ def _step_role(step: str) -> str:
 
 
 def for_row(entry: Entry, decision: Decision, now: datetime, rules: Rules, hours: OfficeHours,
-            sheet_link: str) -> list[Notice]:
+            sheet_link: str, fingerprint: str = "") -> list[Notice]:
     """The notices one decision about a row gives rise to (`now` in the office time zone).
 
     Each is given once: a wait is announced in the cycle it begins, and reminded of once
-    (`Memory.reminded`, see `after_notices`), so unchanged rows cost nothing."""
+    (`Memory.reminded`, see `after_notices`), so unchanged rows cost nothing.
+
+    `fingerprint`: the row's content version now, which a paraf asked for binds; without it,
+    the version the ticks given so far bind (rule 2: all ticks of a waiting row bind the
+    current content), else "" (the entry's newest Pratinjau)."""
     mem = decision.memory
+    asked = (PRATINJAU, fingerprint or next(iter(mem.approvals.values()), ""))
+    published = (ARSIP, mem.post.fingerprint) if mem.post else None
     title = entry.title or "(tanpa judul)"
     head = f"Judul: {title}\nNo. Agenda: {mem.agenda_number or '-'}"
     look = f"\nBuka Buku Agenda: {sheet_link}" if sheet_link else "\nSilakan buka Buku Agenda."
@@ -80,7 +108,8 @@ def for_row(entry: Entry, decision: Decision, now: datetime, rules: Rules, hours
             and decision.status == Waiting(step) and mem.waiting_since == now:
         notices.append(Notice(
             f"menunggu:{mem.waiting_step}", (role_of(step),), f"Menunggu {step}: {title}",
-            f"Berita menunggu {step} Anda (standar {rules.step_minutes} menit).\n{head}{look}"))
+            f"Berita menunggu {step} Anda (standar {rules.step_minutes} menit).\n{head}{look}",
+            asked))
 
     for event in decision.events:
         post = mem.post.url if mem.post else "-"
@@ -91,7 +120,7 @@ def for_row(entry: Entry, decision: Decision, now: datetime, rules: Rules, hours
                 f"Berita {what} di website.\n{head}\nTautan: {post}\n"
                 f"Nomor Arsip: {mem.archive_number}\nLokasi Arsip: {mem.archive_location}\n"
                 "Kasi: mohon simpan naskah fisik di lokasi itu dan centang 'Arsip Fisik'."
-                + look))
+                + look, published))
         elif event.name in (EventName.REJECTED, EventName.WITHDRAWN):
             what = "ditolak" if event.name == EventName.REJECTED else "ditarik dari website"
             note = entry.text(S.LEADER_NOTE)
@@ -110,10 +139,12 @@ def for_row(entry: Entry, decision: Decision, now: datetime, rules: Rules, hours
     if step and mem.reminded != mem.waiting_step and overdue(mem, now, rules) \
             and hours.open_at(now) and now - mem.waiting_since < REMIND_WITHIN:
         since = format_datetime(mem.waiting_since.astimezone(now.tzinfo))
+        page = (asked if step in rules.approval_columns
+                else published if step == STEP_FILING else None)
         notices.append(Notice(
             f"{REMINDER}{mem.waiting_step}", (_step_role(step),), f"Pengingat: {title}",
             f"Pengingat: berita menunggu {awaited(step)} sejak {since}, melewati standar "
-            f"{rules.step_minutes} menit.\n{head}{look}"))
+            f"{rules.step_minutes} menit.\n{head}{look}", page))
     return notices
 
 

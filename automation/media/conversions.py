@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
+from automation.folders import write_atomic
 from automation.ledger import Ledger
 from automation.media import ffmpeg
 from automation.media.files import CHUNK
@@ -192,13 +193,17 @@ class Conversions:
         os.replace(part, video)
         poster = self.folder / f"{key}.jpg"
         ffmpeg.poster(video, facts, poster)
-        result = {"sha256": _sha256(video), "size": size, "video": asdict(facts)}
-        _write_atomic(self.folder / f"{key}.json", json.dumps(result).encode())
+        self._record_result(key, {"sha256": _sha256(video), "size": size,
+                                  "video": asdict(facts)})
         self.ledger.put_conversion(key, "done", {**job, "finished": time.time()})
         self._sweep(key)
         log.info("video %s converted for the website: %dx%d H.264, %.1f MB, in %s", job["name"],
                  facts.width, facts.height, size / 1e6,
                  duration_text(time.time() - job["started"]))
+
+    def _record_result(self, key: str, result: dict[str, Any]) -> None:
+        """`<key>.json`, written last: from here on the conversion is done."""
+        write_atomic(self.folder / f"{key}.json", json.dumps(result).encode())
 
     def _failed(self, key: str, job: dict[str, Any], why: str) -> None:
         failures = job["failures"] + 1
@@ -297,12 +302,3 @@ def _sha256(path: Path) -> str:
         while chunk := stream.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    aside = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    with open(aside, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(aside, path)

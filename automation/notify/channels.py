@@ -7,17 +7,26 @@ a ChannelError's `retry` tells it whether trying again later can help at all.
 `send(target, ...)` takes the part of an address after "telegram:", "wa:" or "email:" (the
 whole address works too). `subject` is used by e-mail only; chat messages carry `text` alone.
 Secrets (bot token, device token, SMTP password) never appear in a message or a log line.
+
+A notice may carry a file (`Attachment`: a Pratinjau or Lembar Arsip PDF): a Telegram
+document, an e-mail attachment, a WhatsApp file where the Fonnte account allows files. Each
+send is still one message: when the file cannot go (gone, over the channel's limit, refused
+by the service) the text goes alone, saying so (with the file's link when there is one), so
+an attachment never keeps a notice from being delivered.
 """
 
 from __future__ import annotations
 
 import email.utils
 import logging
+import mimetypes
 import smtplib
 import ssl
 from collections.abc import Mapping
+from dataclasses import dataclass
 from email.message import EmailMessage
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any, Protocol
 
 import requests
@@ -25,7 +34,56 @@ import requests
 from automation.config import EmailConfig, FonnteConfig, NotifyConfig, TelegramConfig
 
 TELEGRAM_TEXT_LIMIT = 4096  # UTF-16 code units; Telegram refuses a longer message outright
+TELEGRAM_CAPTION_LIMIT = 1024  # a document's caption, UTF-16 code units
+MB = 1024 * 1024
+TELEGRAM_FILE_LIMIT = 50 * MB  # what a bot may upload
+EMAIL_FILE_LIMIT = 20 * MB     # most mail servers refuse messages much larger (base64 adds a third)
+FONNTE_FILE_LIMIT = 20 * MB
 _ADDRESSES = "[notify.recipients] or [notify.petugas]"  # where an administrator fixes an address
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file a notice carries."""
+
+    path: Path
+    name: str                   # the file name the recipient sees ("0017-2026-v2.pdf")
+    link: str = ""              # where it can be opened without the file (a Drive link); "" none
+    what: str = "Lampiran"      # what it is, for the line said when it cannot go ("Pratinjau")
+
+
+def unattached(what: str, link: str = "") -> str:
+    """The line a notice ends with when the page it carries cannot go with it."""
+    if link:
+        return f"Buka {what}: {link}"
+    return f"{what} belum dapat dilampirkan; buka Buku Agenda untuk melihat baris ini."
+
+
+def without(text: str, attachment: Attachment) -> str:
+    """`text` sent without `attachment`, saying so."""
+    return f"{text}\n{unattached(attachment.what, attachment.link)}"
+
+
+def _contents(attachment: Attachment, limit: int, service: str) -> bytes | None:
+    """The file's bytes; None when it cannot go (gone, unreadable, over `limit`)."""
+    try:
+        size = attachment.path.stat().st_size
+        data = attachment.path.read_bytes() if size <= limit else None
+    except OSError as err:
+        log.warning("%s: %s cannot be attached (%s); the notice goes without it", service,
+                    attachment.name, err.strerror or err)
+        return None
+    if data is None or len(data) > limit:
+        log.warning("%s: %s is larger than the %d MB a file may have there; the notice goes "
+                    "without it", service, attachment.name, limit // MB)
+        return None
+    return data
+
+
+def _mime(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 class ChannelError(Exception):
@@ -40,12 +98,16 @@ class ChannelError(Exception):
         super().__init__(message)
         self.retry = retry
         self.retry_after = retry_after
+        # The service refused the file a message carried, not the message: the text alone
+        # may still go (set by the channels that send files).
+        self.file_refused = False
 
 
 class Channel(Protocol):
     name: str
 
-    def send(self, target: str, subject: str, text: str) -> None: ...
+    def send(self, target: str, subject: str, text: str,
+             attachment: Attachment | None = None) -> None: ...
 
     def check(self) -> list[str]: ...
 
@@ -86,6 +148,17 @@ def _clip(text: str, limit: int) -> str:
         if units > limit - 1:
             return text[:i] + "…"
     return text
+
+
+def _caption(text: str, limit: int) -> str:
+    """At most `limit` UTF-16 code units, like `_clip`, but a cut text keeps its last line
+    (where to look: the agenda's link) after the "…"."""
+    if _utf16_units(text) <= limit:
+        return text
+    head, newline, last = text.rpartition("\n")
+    if newline and _utf16_units(last) <= limit // 2:
+        return _clip(head, limit - _utf16_units(last) - 1) + "\n" + last
+    return _clip(text, limit)
 
 
 def _phrase(status: int) -> str:
@@ -159,8 +232,27 @@ class Telegram(_HttpChannel):
         if not any(isinstance(f, _RedactToken) and f.token == token for f in urllib3_log.filters):
             urllib3_log.addFilter(_RedactToken(token))
 
-    def send(self, target: str, subject: str, text: str) -> None:
+    def send(self, target: str, subject: str, text: str,
+             attachment: Attachment | None = None) -> None:
         chat = target.removeprefix("telegram:")
+        data = _contents(attachment, TELEGRAM_FILE_LIMIT, self.service) if attachment else None
+        if attachment is None or data is None:
+            self._message(chat, without(text, attachment) if attachment else text)
+            return
+        # One call, so that a retry never sends the text twice: the document with the text as
+        # its caption (clipped to the caption's limit, keeping where to look).
+        try:
+            self._call("sendDocument", chat,
+                       data={"chat_id": chat, "caption": _caption(text, TELEGRAM_CAPTION_LIMIT)},
+                       files={"document": (attachment.name, data, _mime(attachment.name))})
+        except ChannelError as err:
+            if not err.file_refused:
+                raise
+            log.warning("Telegram did not take %s (%s); the notice goes without it",
+                        attachment.name, err)
+            self._message(chat, without(text, attachment))
+
+    def _message(self, chat: str, text: str) -> None:
         # Plain text on purpose (no parse_mode): nothing in a row's title can become markup.
         self._call("sendMessage", chat, json={
             "chat_id": chat, "text": _clip(text, TELEGRAM_TEXT_LIMIT), "disable_web_page_preview": True})
@@ -177,7 +269,17 @@ class Telegram(_HttpChannel):
         body = _json(reply)
         if reply.status_code == 200 and body.get("ok") is True:
             return body.get("result")
-        raise self._error(reply.status_code, body, chat)
+        problem = self._error(reply.status_code, body, chat)
+        # What a document may make Telegram refuse where a text would go: too large for a
+        # proxy or Telegram (413), or any 400 but a wrong chat ("file must be non-empty", "not
+        # enough rights to send documents to the chat"). The text tried then fails in its turn
+        # if the file was not the reason.
+        said = str(body.get("description", "")).casefold()
+        problem.file_refused = reply.status_code == 413 or (
+            reply.status_code == 400 and "migrate_to_chat_id" not in str(body.get("parameters"))
+            and not any(w in said for w in ("chat not found", "chat_id is empty",
+                                            "peer_id_invalid", "deactivated")))
+        raise problem
 
     def _error(self, status: int, body: dict[str, Any], chat: str | None) -> ChannelError:
         said = self._scrub(f"{status} {body.get('description') or _phrase(status)}")
@@ -227,9 +329,25 @@ class Fonnte(_HttpChannel):
         super().__init__(cfg.api_base, token, timeout)
         self.token_env = cfg.token_env
 
-    def send(self, target: str, subject: str, text: str) -> None:
+    def send(self, target: str, subject: str, text: str,
+             attachment: Attachment | None = None) -> None:
         number = target.removeprefix("wa:")
-        self._call("/send", number, data={"target": number, "message": text})
+        data = _contents(attachment, FONNTE_FILE_LIMIT, self.service) if attachment else None
+        if attachment is not None and data is not None:
+            # Fonnte takes an uploaded file on the plans that allow files; on the others it
+            # refuses the request, and the text goes alone (with the file's link, if any).
+            try:
+                self._call("/send", number,
+                           data={"target": number, "message": text, "filename": attachment.name},
+                           files={"file": (attachment.name, data, _mime(attachment.name))})
+                return
+            except ChannelError as err:
+                if not err.file_refused:
+                    raise
+                log.warning("Fonnte did not take %s (%s); the notice goes without it",
+                            attachment.name, err)
+        self._call("/send", number, data={
+            "target": number, "message": without(text, attachment) if attachment else text})
 
     def check(self) -> list[str]:
         try:
@@ -256,8 +374,11 @@ class Fonnte(_HttpChannel):
             raise self._refusal(f"Fonnte failed ({status} {_phrase(status)}); the message can "
                                 "be tried again later", retry=True)
         if "status" not in body:
-            raise self._refusal(f"{self.api_base} answered HTTP {status} without Fonnte's reply; "
-                                f"check {self.section}.api_base and any proxy", retry=False)
+            problem = self._refusal(f"{self.api_base} answered HTTP {status} without Fonnte's "
+                                    f"reply; check {self.section}.api_base and any proxy",
+                                    retry=False)
+            problem.file_refused = status == 413 and "files" in kwargs    # too large for it
+            raise problem
         # Fonnte answers 200 either way; {"status": false, "reason": ...} is a refusal.
         if body["status"] is True and status == 200:
             return body
@@ -272,9 +393,14 @@ class Fonnte(_HttpChannel):
                                 f"in {_ADDRESSES}", retry=False)
         # Other refusals (device disconnected, quota used up) end when a person acts in the
         # Fonnte dashboard, without a change here: worth trying again later.
-        raise self._refusal(f"Fonnte did not take the message ({reason}); it can be tried again "
-                            "later; if this repeats, look at the device in the Fonnte dashboard",
-                            retry=True)
+        problem = self._refusal(f"Fonnte did not take the message ({reason}); it can be tried "
+                                "again later; if this repeats, look at the device in the Fonnte "
+                                "dashboard", retry=True)
+        # Any other refusal of a message with a file (the plan sends no files; the wording
+        # is Fonnte's and varies): the text alone may go.
+        problem.file_refused = "files" in kwargs and not any(
+            word in reason.casefold() for word in ("disconnect", "quota"))
+        raise problem
 
     def _refusal(self, message: str, *, retry: bool) -> ChannelError:
         return ChannelError(self._scrub(message), retry=retry)
@@ -293,8 +419,27 @@ class Email:
         # The system's trusted authorities unless told otherwise (an office CA, the tests).
         self._tls = ssl_context or ssl.create_default_context()
 
-    def send(self, target: str, subject: str, text: str) -> None:
+    def send(self, target: str, subject: str, text: str,
+             attachment: Attachment | None = None) -> None:
         address = target.removeprefix("email:")
+        data = _contents(attachment, EMAIL_FILE_LIMIT, "e-mail") if attachment else None
+        if attachment is None or data is None:
+            self._session(self._message(address, subject,
+                                        without(text, attachment) if attachment else text))
+            return
+        message = self._message(address, subject, text)
+        maintype, _, subtype = _mime(attachment.name).partition("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=attachment.name)
+        try:
+            self._session(message)
+        except ChannelError as err:
+            if not err.file_refused:
+                raise
+            log.warning("the mail server did not take %s (%s); the notice goes without it",
+                        attachment.name, err)
+            self._session(self._message(address, subject, without(text, attachment)))
+
+    def _message(self, address: str, subject: str, text: str) -> EmailMessage:
         message = EmailMessage()
         # One line: a title typed with a line break must not break the header.
         message["Subject"] = " ".join(subject.split())
@@ -306,7 +451,7 @@ class Email:
         message["Message-ID"] = email.utils.make_msgid(domain=domain)
         # Quoted-printable keeps the body 7-bit: any relay passes it, "é" and "–" intact.
         message.set_content(text, charset="utf-8", cte="quoted-printable")
-        self._session(message)
+        return message
 
     def check(self) -> list[str]:
         try:
@@ -338,6 +483,11 @@ class Email:
                 smtp.send_message(message)
         except (smtplib.SMTPException, OSError) as err:
             problem = self._error(err, stage)
+            # 552: the message exceeds what the server takes (at MAIL FROM, told its SIZE,
+            # or at DATA): without its attachment it may go.
+            problem.file_refused = (stage == "send" and message is not None
+                                    and message.is_multipart()
+                                    and getattr(err, "smtp_code", None) == 552)
             if smtp is not None:
                 smtp.close()
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from automation.core.calendar import format_datetime
 from automation.ports import MediaFile
 
 PRATINJAU, ARSIP = "pratinjau", "arsip"
@@ -61,6 +62,23 @@ def version_label(fingerprint: str) -> str:
     """The content version people can read aloud and compare: `3F9A-21C7`."""
     short = fingerprint[:8].upper()
     return f"{short[:4]}-{short[4:]}"
+
+
+def approval_state(approval: Approval) -> str:
+    """`Dicentang 27 November 2026, 09:12 WITA` (first seen ticked then), or `Menunggu`."""
+    if approval.ticked_at is None:
+        return "Menunggu"
+    return f"Dicentang {format_datetime(approval.ticked_at)}"
+
+
+def kind_title(kind: str) -> str:
+    """What the page says it is, in its header."""
+    return "LEMBAR ARSIP" if kind == ARSIP else "PRATINJAU BERITA"
+
+
+def youtube_link(video_id: str) -> str:
+    """The watch address of an embedded YouTube video, as the page prints it."""
+    return f"https://www.youtube.com/watch?v={video_id}"
 
 
 def file_name(agenda_number: str, kind: str, version: int = 0) -> str:

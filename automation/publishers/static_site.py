@@ -57,7 +57,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from automation.core.calendar import format_datetime
-from automation.folders import ensure_writable
+from automation.folders import ensure_writable, write_atomic
 from automation.html_safety import page_body, page_post, page_text
 from automation.publishers.photos import published, write_photo
 from automation.ports import AdapterError, MediaFile, Post, PostRef
@@ -302,7 +302,7 @@ class StaticSite:
         self._withdrawn.write(records)
 
     def _write_index(self, records: dict[str, dict[str, Any]]) -> None:
-        _write_atomic(self._dir / INDEX, self._render_index(records).encode("utf-8"))
+        write_atomic(self._dir / INDEX, self._render_index(records).encode("utf-8"))
 
     def _index_behind(self) -> bool:
         """Whether the index page is older than the catalogue: a run stopped in a batch."""
@@ -457,7 +457,7 @@ class _RecordFile:
         # One post per line: readable, and dumped by json's fast C encoder (indent is not).
         lines = ",\n".join(json.dumps(r, ensure_ascii=False) for r in records.values())
         data = f'{{"version": 1, "posts": [\n{lines}\n]}}\n'
-        _write_atomic(self.path, data.encode("utf-8"))
+        write_atomic(self.path, data.encode("utf-8"))
         stat = self.path.stat()
         self._records, self._stamp = dict(records), (stat.st_mtime_ns, stat.st_size)
 
@@ -504,20 +504,6 @@ def _check_slug(slug: str) -> str:
             "letter or digit."
         )
     return slug
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so readers see the old or the new file, never a part."""
-    temporary = path.with_name(f".tmp-{path.name}-{secrets.token_hex(4)}")
-    try:
-        with open(temporary, "xb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def _published_at(record: dict[str, Any]) -> datetime:

@@ -34,6 +34,11 @@ class Tally:
     def wait(self, due: datetime) -> None:
         self.deadline = min(self.deadline or due, due)
 
+    def unsettle(self, entry_id: str) -> None:
+        """The row has something left to do after all (a page that could not be made)."""
+        self.settled = [s for s in self.settled if s[0] != entry_id]
+        self.failures += 1
+
 
 @dataclass
 class Context:
@@ -82,7 +87,8 @@ class Context:
 
     @cached_property
     def settled_basis(self) -> str:
-        """The rules, the rule-7 hold, whether anyone is told, the office's time zone and the
-        media settings (they decide what is wrong with a file): set before rows are read."""
+        """The rules, the rule-7 hold, whether anyone is told, the office's time zone, the
+        media settings (they decide what is wrong with a file) and the preview settings (a
+        row gets its pages): set before rows are read."""
         return repr((self.rules, self.hold, self.notifying, str(self.now.tzinfo),
-                     self.ws.config.media))
+                     self.ws.config.media, self.ws.config.preview))

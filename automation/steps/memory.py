@@ -68,12 +68,14 @@ def give_archive_number(ctx: Context, memory: Memory, floors: dict[int, int]) ->
     return transitions.with_archive_number(memory, nomor, ctx.rules.numbering, ctx.now)
 
 
-def remember(ctx: Context, entry: Entry, before: Memory, decision: Decision) -> None:
-    """Save what the decision changed, and queue the notices it gives rise to with it."""
+def remember(ctx: Context, entry: Entry, before: Memory, decision: Decision,
+             fingerprint: str) -> None:
+    """Save what the decision changed, and queue the notices it gives rise to with it
+    (`fingerprint`: the content version decided on, whose page a notice carries)."""
     memory, told = decision.memory, []
     if ctx.notifying:
         told = notices.for_row(entry, decision, ctx.now, ctx.rules, ctx.ws.config.notify.hours,
-                               ctx.sheet_link)
+                               ctx.sheet_link, fingerprint)
         memory = notices.after_notices(memory, told)
     if memory == before and not decision.events and not told:
         return

@@ -46,6 +46,7 @@ class Planned:
     id_in_sheet: bool
     resolved: Resolved | None           # None when the content came from the cache (no action)
     decision: Decision
+    content: Content                    # what the decision was made on
 
 
 class Planner:
@@ -73,9 +74,10 @@ class Planner:
         if decision.action is not None and resolved is None:
             # About to publish: the post needs the files and the body, freshly read.
             resolved = self.resolve(entry)
-            decision = decide(entry, memory, resolved.content, ctx.now, ctx.rules, ctx.hold)
-        M.remember(ctx, entry, remembered, decision)
-        return Planned(entry, match, id_in_sheet, resolved, decision)
+            content = resolved.content
+            decision = decide(entry, memory, content, ctx.now, ctx.rules, ctx.hold)
+        M.remember(ctx, entry, remembered, decision, content.fingerprint)
+        return Planned(entry, match, id_in_sheet, resolved, decision, content)
 
     def _new_id(self, match: dict[str, str]) -> str:
         """A new row's ID; the same one again if an earlier write of it did not land."""

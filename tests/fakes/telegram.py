@@ -1,14 +1,19 @@
-"""A stateful loopback stand-in for the Telegram Bot API: getMe and sendMessage.
+"""A stateful loopback stand-in for the Telegram Bot API: getMe, sendMessage and sendDocument.
 
     with FakeTelegram(token="123:ABC", chats=["111", "-100222"]) as tg:
         ...                     # the program, with notify.telegram.api_base = tg.base_url
         tg.messages             # [SentMessage(chat_id="111", text="...", params={...})]
+        tg.messages[0].document # for sendDocument: Upload(filename, content_type, data);
+                                # its caption is the message's `text`
 
 Replies have Telegram's shapes: {"ok": true, "result": {...}}, and for errors {"ok": false,
 "error_code": 401, "description": "Unauthorized"}. A wrong token gets 401 "Unauthorized", one
 that is not shaped like a token 404 "Not Found"; with `chats` given, any other chat gets 400
 "Bad Request: chat not found"; a text over 4096 UTF-16 units 400 "Bad Request: message is too
-long". Method names ignore case, as on Telegram.
+long". sendDocument takes a multipart/form-data upload (`document`) with an optional caption
+of at most 1024 UTF-16 units (else 400 "Bad Request: message caption is too long"); a file over
+`file_limit` bytes (50 MB, as for bots) gets 413 "Request Entity Too Large", an empty one 400
+"Bad Request: file must be non-empty". Method names ignore case, as on Telegram.
 
 Faults act on the next N requests, one fault per request, in the order given: `fail(status,
 description)`, `rate_limit(retry_after)` (429 with parameters.retry_after), `reply_next(status,
@@ -26,12 +31,16 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
 TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+FILE_LIMIT = 50 * 1024 * 1024
 
 
 # ----------------------------------------------------------------------------- a loopback HTTP service
@@ -43,6 +52,14 @@ class Request:
     headers: Mapping[str, str]  # case-insensitive
     params: dict[str, Any]      # query string, then the JSON or form body over it
     status: int | None = None
+
+
+@dataclass
+class Upload:
+    """A file sent in a multipart/form-data body."""
+    filename: str
+    content_type: str
+    data: bytes
 
 
 @dataclass
@@ -63,7 +80,24 @@ def _params(query: str, content_type: str, raw: bytes) -> dict[str, Any]:
         params.update(body if isinstance(body, dict) else {})
     elif "x-www-form-urlencoded" in content_type:
         params.update(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+    elif "multipart/form-data" in content_type:
+        params.update(_multipart(content_type, raw))
     return params
+
+
+def _multipart(content_type: str, raw: bytes) -> dict[str, Any]:
+    """A multipart/form-data body: its fields as text, its files as Upload."""
+    message = BytesParser(policy=policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        if part.get_filename() is not None:
+            fields[name] = Upload(part.get_filename(), part.get_content_type(), data)
+        else:
+            fields[name] = data.decode(part.get_content_charset() or "utf-8", "replace")
+    return fields
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -186,8 +220,9 @@ class LoopbackService:
 @dataclass
 class SentMessage:
     chat_id: str
-    text: str
+    text: str                                              # a document's caption
     params: dict[str, Any] = field(default_factory=dict)  # all it carried: parse_mode, ...
+    document: Upload | None = None                         # sendDocument's file
 
 
 def _error(status: int, description: str, **parameters: Any) -> tuple[int, dict]:
@@ -219,6 +254,7 @@ class FakeTelegram(LoopbackService):
         self.token = token
         self.chats = None if chats is None else {str(c) for c in chats}  # None: any chat exists
         self.username = username
+        self.file_limit = FILE_LIMIT
         self.messages: list[SentMessage] = []
 
     def fail(self, status: int = 500, description: str = "Internal Server Error", times: int = 1,
@@ -248,7 +284,33 @@ class FakeTelegram(LoopbackService):
                                                 "supports_inline_queries": False}}
         if method == "sendmessage":
             return self._send_message(request.params)
+        if method == "senddocument":
+            return self._send_document(request.params)
         return _error(404, "Not Found")
+
+    def _send_document(self, params: dict[str, Any]) -> tuple[int, Any]:
+        chat = str(params.get("chat_id", "")).strip()
+        document, caption = params.get("document"), params.get("caption", "")
+        if not chat:
+            return _error(400, "Bad Request: chat_id is empty")
+        if not isinstance(document, Upload):
+            return _error(400, "Bad Request: there is no document in the request")
+        if len(document.data) > self.file_limit:
+            return _error(413, "Request Entity Too Large")
+        if not document.data:
+            return _error(400, "Bad Request: file must be non-empty")
+        if len(str(caption).encode("utf-16-le")) // 2 > CAPTION_LIMIT:
+            return _error(400, "Bad Request: message caption is too long")
+        if self.chats is not None and chat not in self.chats:
+            return _error(400, "Bad Request: chat not found")
+        with self._lock:
+            self.messages.append(SentMessage(chat, str(caption), dict(params), document))
+            message_id = len(self.messages)
+        return 200, {"ok": True, "result": {
+            "message_id": message_id, "from": self._bot(), "chat": _chat(chat),
+            "date": int(time.time()), "caption": caption,
+            "document": {"file_name": document.filename, "mime_type": document.content_type,
+                         "file_id": f"BQACAgQAAx{message_id}", "file_size": len(document.data)}}}
 
     def _send_message(self, params: dict[str, Any]) -> tuple[int, Any]:
         chat = str(params.get("chat_id", "")).strip()

@@ -27,6 +27,8 @@ WORKSPACE: Mapping[str, Any] = {
     "agenda": {"path": "buku_agenda.xlsx"},
     "media": {"base_dir": "media", "max_file_mb": 2},
     "website": {"output_dir": "site", "url": "https://diskominfo.example.go.id/berita"},
+    # A page takes about 0.2 s to make: only the tests about pages make them (PAGES).
+    "preview": {"enabled": False},
 }
 
 

@@ -1,0 +1,54 @@
+"""Where Pratinjau and Lembar Arsip files go, and what the `Pratinjau` cell links to
+(SPEC section 9): .xlsx backend, `preview.dir` beside the agenda, linked by a path relative to
+the agenda's folder (it opens from the shared folder on every PC); Google backend without a
+Drive folder, `state_dir/pratinjau`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from automation.pratinjau.page import Page
+
+
+class Pages:
+    """`write=False` (a dry run): links are worked out, nothing is made."""
+
+    def __init__(self, folder: Path, relative_to: Path | None, write: bool = True):
+        self.folder, self.relative_to, self.write = folder, relative_to, write
+
+    def read_only(self) -> Pages:
+        return Pages(self.folder, self.relative_to, write=False)
+
+    def link(self, name: str) -> str:
+        path = self.folder / name
+        if self.relative_to is not None:
+            try:
+                return Path(os.path.relpath(path, self.relative_to)).as_posix()
+            except ValueError:          # another drive (Windows): the whole path
+                pass
+        return str(path)
+
+    def check(self) -> list[str]:
+        """What stops pages being made here (English, with the fix); creates nothing."""
+        if self.folder.is_dir():
+            writable = os.access(self.folder, os.W_OK)
+        else:
+            parent = next((p for p in self.folder.parents if p.exists()), None)
+            if parent is not None and not parent.is_dir():
+                return [f"{self.folder} cannot be created: {parent} is a file; move it away or "
+                        "set preview.dir to another folder"]
+            writable = parent is not None and os.access(parent, os.W_OK)
+        if writable:
+            return []
+        return [f"{self.folder} cannot be written by the program's user: give it write "
+                "permission (a shared folder the officials can open), or set preview.dir"]
+
+    def make(self, page: Page, name: str) -> Path:
+        """The page as a PDF at its place, whole or not at all (the renderer writes aside and
+        renames)."""
+        from automation.pratinjau.render import render     # fpdf2 only when a page is made
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / name
+        render(page, target)
+        return target

@@ -1,0 +1,123 @@
+"""Step 4b: the Pratinjau of every complete row's content version and the Lembar Arsip of
+every publication (SPEC section 9), after the cycle's publications and before its one
+write-back, so that the `Pratinjau` cell is written with the rest.
+
+Each page is journaled like any other effect (begin, file, record and finish together), made
+once per entry, kind and content version: a page recorded is never made again, one killed
+half-way is made again under the same name, whole (the renderer renames it into place).
+A page that cannot be made never holds anything up: the row stays unsettled and is tried
+again next cycle, and the notice goes without it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+from automation.core import schema as S
+from automation.core.entry import Content, Entry
+from automation.core.workflow import Decision, Status
+from automation.ledger import MadePage
+from automation.pratinjau.page import ARSIP, PRATINJAU, Approval, Archive, Page, file_name
+from automation.publishers.static_site import OFFICE
+from automation.steps.context import Context
+from automation.steps.planning import Planner, Resolved
+
+log = logging.getLogger(__name__)
+
+# Statuses of a row whose content is complete and waits, failed or is out: its Pratinjau.
+_NO_PAGE = (Status.INCOMPLETE, Status.REJECTED, Status.WITHDRAWN)
+
+
+@dataclass
+class PageJob:
+    """One page a row needs: what it is, under which name, linked how."""
+
+    entry: Entry
+    decision: Decision
+    kind: str
+    fingerprint: str
+    made: MadePage                      # its version, file and link (recorded once made)
+    resolved: Resolved | None
+
+
+def wanted(ctx: Context, entry: Entry, decision: Decision, content: Content,
+           resolved: Resolved | None) -> tuple[Decision, PageJob | None]:
+    """The decision with the `Pratinjau` cell it should show, and the page to make for it
+    (None when it is made already, or the row has none)."""
+    memory = decision.memory
+    if not ctx.ws.config.preview.enabled or decision.status in _NO_PAGE \
+            or not content.complete or not memory.agenda_number:
+        return decision, None
+    post = memory.post
+    if post is not None and post.live and post.fingerprint == content.fingerprint \
+            and memory.archive_number:
+        kind, fingerprint = ARSIP, post.fingerprint
+    else:
+        kind, fingerprint = PRATINJAU, content.fingerprint
+    made = ctx.ledger.preview(entry.entry_id, kind, fingerprint)
+    job = None
+    if made is None:
+        version = ctx.ledger.preview_versions(entry.entry_id, kind) + 1
+        name = file_name(memory.agenda_number, kind, version)
+        made = MadePage(version, str(ctx.ws.pages.folder / name), ctx.ws.pages.link(name))
+        job = PageJob(entry, decision, kind, fingerprint, made, resolved)
+    return replace(decision, cells={**decision.cells, S.PREVIEW: made.link}), job
+
+
+def make_pages(ctx: Context, jobs: list[PageJob], planner: Planner) -> None:
+    """Make every page asked for; a failure is logged and the row tried again next cycle."""
+    if not ctx.ws.pages.write:
+        return
+    for job in jobs:
+        if ctx.stop():
+            break
+        seq = ctx.ledger.begin(job.entry.entry_id, job.kind, file_name(
+            job.decision.memory.agenda_number, job.kind, job.made.version), ctx.now)
+        try:
+            resolved = job.resolved or planner.resolve(job.entry)
+            ctx.ws.pages.make(_page(ctx, job, resolved), file_name(
+                job.decision.memory.agenda_number, job.kind, job.made.version))
+        except Exception as err:  # a page never stops the cycle, nor any notice
+            log.warning("%s for %s could not be made: %s", job.kind, job.entry.entry_id, err,
+                        exc_info=not isinstance(err, OSError))
+            ctx.ledger.finish(seq, f"failed: {err}", ctx.now)
+            ctx.tally.unsettle(job.entry.entry_id)
+            continue
+        with ctx.ledger.transaction():
+            ctx.ledger.record_preview(job.entry.entry_id, job.kind, job.fingerprint, job.made,
+                                      ctx.now)
+            ctx.ledger.finish(seq, "done", ctx.now)
+        log.info("%s %s made: %s", job.decision.memory.agenda_number, job.kind, job.made.path)
+
+
+def _page(ctx: Context, job: PageJob, resolved: Resolved) -> Page:
+    entry, memory, config = job.entry, job.decision.memory, ctx.ws.config
+    files = resolved.media.files
+    archive = None
+    if job.kind == ARSIP and memory.post is not None:
+        archive = Archive(memory.archive_number, memory.archive_location,
+                          memory.first_published_at or ctx.now, memory.post.url)
+    return Page(
+        kind=job.kind, office=OFFICE, title=entry.title,
+        date=memory.first_published_at or memory.first_seen or ctx.now,
+        news_type=entry.text(S.NEWS_TYPE), source=entry.text(S.SOURCE),
+        caption=entry.text(S.CAPTION), body_html=resolved.body_html,
+        photos=tuple(f for f in files if f.kind == "photo"),
+        videos=tuple(f for f in files if f.kind == "video"), embeds=resolved.embeds,
+        agenda_number=memory.agenda_number, receiver=entry.text(S.RECEIVER),
+        approvals=_approvals(ctx, entry, job), fingerprint=job.fingerprint,
+        made_at=ctx.now, archive=archive)
+
+
+def _approvals(ctx: Context, entry: Entry, job: PageJob) -> tuple[Approval, ...]:
+    """Each approval column: its official and when its tick was first seen for this content
+    (the `Riwayat` event of the current round)."""
+    memory = job.decision.memory
+    seen = {e.name: e.at for e in ctx.ledger.events_of(entry.entry_id)
+            if e.occurrence == str(memory.round)}
+    editors = ctx.ws.config.approval.editors
+    return tuple(
+        Approval(column, ", ".join(editors.get(column, ())),
+                 seen.get(column) if memory.approvals.get(column) == job.fingerprint else None)
+        for column in ctx.rules.approval_columns)
