@@ -103,6 +103,7 @@ class Cycle:
         version = self.ctx.ws.store.version()
         last_full, deadline = meta.last_full_read, meta.next_deadline
         return not (version is None or version != meta.agenda_version
+                    or meta.settings != self.ctx.settings
                     or (deadline is not None and now >= deadline)
                     or meta.retry_pending or self.ctx.ledger.unwritten_events()
                     or last_full is None or now - last_full >= FULL_READ_EVERY)
@@ -133,7 +134,7 @@ class Cycle:
             memory.remember(ctx, entry, after, decision, planned.resolved.content.fingerprint)
         recheck = ctx.after_decision(entry, decision)
         decision, page = previewing.wanted(ctx, entry, decision, planned.content,
-                                           planned.resolved)
+                                           planned.resolved, acted, len(self.pages))
         if page is not None:
             self.pages.append(page)
         write = writing.row_write(ctx, planned, decision, acted)

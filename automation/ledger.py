@@ -241,6 +241,8 @@ class Meta:
                           "changes then, so the cycle must not stay idle)")
     retry_pending = _Flag("the last cycle left a row failed, held, postponed or deferred: the "
                           "next cycle runs even if the agenda is unchanged")
+    settings = _Text("a digest of the settings the last cycle judged rows by (`Context."
+                     "settings`): changed settings make the next cycle read the agenda")
     hold_since = _Time("since when approvals cannot be trusted (SPEC rule 7; the admin is told "
                        "once per episode, the notice keyed by this time)")
     # Health: `check`, the `Status Program` worksheet, the admin's notices.

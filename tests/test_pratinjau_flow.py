@@ -11,8 +11,10 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from automation import config as config_module
 from automation.core import schema as S
 from automation.ledger import Ledger
+from automation.steps import previewing
 from tests.support.config import config_toml
 from tests.support.kill_runs import Runs
 from tests.support.workspace import NOW, Agenda, approved, row
@@ -127,3 +129,26 @@ def test_killed_while_making_a_page_one_file_per_version_and_no_half_file(tmp_pa
     assert "0001/2026" in text_of(tmp_path / "pratinjau" / "0001-2026-v1.pdf")
     assert agenda.by_title("A")[S.PREVIEW] == "pratinjau/0001-2026-v1.pdf"
     assert [outcome for _, _, outcome in journal(agenda)][-1] == "done"
+
+
+def test_many_new_rows_get_their_pages_over_a_few_cycles(tmp_path):
+    count = previewing.PAGES_PER_CYCLE + 3
+    agenda = Agenda(tmp_path, [row(f"Berita {i}") for i in range(count)], PAGES)
+    agenda.cycle(NOW)
+    assert len(pdfs(agenda)) == previewing.PAGES_PER_CYCLE
+    shown = [r[S.PREVIEW] for r in agenda.rows()]
+    assert shown.count(None) == 3                   # no link to a page not made yet
+    agenda.cycle(NOW)                               # the file is unchanged: it goes on all the same
+    assert len(pdfs(agenda)) == count
+    assert all(r[S.PREVIEW] for r in agenda.rows())
+
+
+def test_rows_published_and_filed_before_pages_existed_get_none(tmp_path):
+    agenda = Agenda(tmp_path, [approved("Lama", **{S.PAPER_FILED: True}), row("Menunggu")])
+    agenda.cycle(NOW)                               # pages off, as before the upgrade
+    assert agenda.by_title("Lama")[S.STATUS] == "Diarsipkan"
+    (tmp_path / "config.toml").write_text(PAGES, encoding="utf-8")
+    agenda.cfg = config_module.load(tmp_path / "config.toml")
+    agenda.cycle(LATER)
+    assert pdfs(agenda) == ["0002-2026-v1.pdf"]
+    assert agenda.by_title("Lama")[S.PREVIEW] is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -30,14 +31,15 @@ class Tally:
     # (entry ID, digest once written, recheck_at, whether it has cells to write) of the rows
     # with nothing left to do: settled once their cells are in the sheet
     settled: list[tuple[str, str, datetime | None, bool]] = field(default_factory=list)
+    unsettled: set[str] = field(default_factory=set)     # ... but for these, after all
 
     def wait(self, due: datetime) -> None:
         self.deadline = min(self.deadline or due, due)
 
     def unsettle(self, entry_id: str) -> None:
-        """The row has something left to do after all (a page that could not be made)."""
-        self.settled = [s for s in self.settled if s[0] != entry_id]
-        self.failures += 1
+        """The row has something left to do after all (a page not made yet): looked at again
+        next cycle."""
+        self.unsettled.add(entry_id)
 
 
 @dataclass
@@ -87,8 +89,14 @@ class Context:
 
     @cached_property
     def settled_basis(self) -> str:
-        """The rules, the rule-7 hold, whether anyone is told, the office's time zone, the
-        media settings (they decide what is wrong with a file) and the preview settings (a
-        row gets its pages): set before rows are read."""
-        return repr((self.rules, self.hold, self.notifying, str(self.now.tzinfo),
-                     self.ws.config.media, self.ws.config.preview))
+        """The settings and the rule-7 hold: set before rows are read."""
+        return repr((self.settings, self.hold))
+
+    @cached_property
+    def settings(self) -> str:
+        """What in the configuration rows are judged by: the rules, whether anyone is told,
+        the office's time zone, the media settings (they decide what is wrong with a file)
+        and the preview settings (a row gets its pages). A digest: it is kept in the ledger."""
+        text = repr((self.rules, self.notifying, str(self.now.tzinfo), self.ws.config.media,
+                     self.ws.config.preview))
+        return hashlib.sha256(text.encode()).hexdigest()

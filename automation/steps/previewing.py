@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from automation.core import schema as S
 from automation.core.entry import Content, Entry
-from automation.core.workflow import Decision, Status
+from automation.core.workflow import Decision, Status, Waiting
 from automation.ledger import MadePage
 from automation.pratinjau.page import ARSIP, PRATINJAU, Approval, Archive, Page, file_name
 from automation.publishers.static_site import OFFICE
@@ -25,8 +25,9 @@ from automation.steps.planning import Planner, Resolved
 
 log = logging.getLogger(__name__)
 
-# Statuses of a row whose content is complete and waits, failed or is out: its Pratinjau.
-_NO_PAGE = (Status.INCOMPLETE, Status.REJECTED, Status.WITHDRAWN)
+# Pages made in one cycle at most (about 0.15 s each): the rest are made by the next cycles,
+# so that the first cycle after an upgrade, or a day's rows pasted at once, stays short.
+PAGES_PER_CYCLE = 20
 
 
 @dataclass
@@ -42,22 +43,31 @@ class PageJob:
 
 
 def wanted(ctx: Context, entry: Entry, decision: Decision, content: Content,
-           resolved: Resolved | None) -> tuple[Decision, PageJob | None]:
+           resolved: Resolved | None, acted: bool, due: int) -> tuple[Decision, PageJob | None]:
     """The decision with the `Pratinjau` cell it should show, and the page to make for it
-    (None when it is made already, or the row has none)."""
-    memory = decision.memory
-    if not ctx.ws.config.preview.enabled or decision.status in _NO_PAGE \
-            or not content.complete or not memory.agenda_number:
+    (None when it is made already, or the row has none). `due`: pages asked for so far in
+    this cycle.
+
+    A Pratinjau is for a row waiting for paraf (or failed); a Lembar Arsip for a publication
+    not filed yet, or one this cycle made (an update of a filed one): rows long published and
+    filed get none."""
+    memory, post = decision.memory, decision.memory.post
+    if not ctx.ws.config.preview.enabled or not content.complete or not memory.agenda_number:
         return decision, None
-    post = memory.post
-    if post is not None and post.live and post.fingerprint == content.fingerprint \
-            and memory.archive_number:
+    if post is not None and post.live and post.fingerprint == content.fingerprint:
+        if entry.ticked(S.PAPER_FILED) and not acted or not memory.archive_number:
+            return decision, None
         kind, fingerprint = ARSIP, post.fingerprint
-    else:
+    elif isinstance(decision.status, Waiting) or decision.status is Status.FAILED:
         kind, fingerprint = PRATINJAU, content.fingerprint
+    else:
+        return decision, None
     made = ctx.ledger.preview(entry.entry_id, kind, fingerprint)
     job = None
     if made is None:
+        if due >= PAGES_PER_CYCLE:
+            ctx.tally.unsettle(entry.entry_id)       # its turn comes next cycle
+            return decision, None
         version = ctx.ledger.preview_versions(entry.entry_id, kind) + 1
         name = file_name(memory.agenda_number, kind, version)
         made = MadePage(version, str(ctx.ws.pages.folder / name), ctx.ws.pages.link(name))

@@ -91,7 +91,7 @@ def write_back(ctx: Context, writes: list[RowWrite], sheet: Sheet, interrupted: 
     ledger.confirm_ids(result.written)
     landed = set(result.written)
     ledger.settle([(eid, digest, due) for eid, digest, due, has_cells in tally.settled
-                   if not has_cells or eid in landed])
+                   if (not has_cells or eid in landed) and eid not in tally.unsettled])
     for entry_id in set(result.written) & tally.clearing.keys():
         ledger.remember(entry_id, transitions.ticks_cleared(tally.clearing[entry_id]))
     if result.missed:
@@ -100,9 +100,10 @@ def write_back(ctx: Context, writes: list[RowWrite], sheet: Sheet, interrupted: 
     # The next cycle may skip reading only if this one left nothing undone.
     meta.agenda_version = None if result.missed or interrupted else result.version
     meta.last_full_read = ctx.now
+    meta.settings = ctx.settings
     # A wait outlasting the standard changes the row's note: the cycle must not idle then.
     meta.next_deadline = tally.deadline
     # A failed, held or postponed row is retried next cycle even if the agenda is unchanged.
     meta.retry_pending = bool(tally.failures or ctx.hold or tally.postponed or tally.deferred
-                              or tally.preparing)
+                              or tally.preparing or tally.unsettled)
     return result.missed, ""
