@@ -1,5 +1,7 @@
 """Step 2: per row, its identity, memory and numbers, what its content resolves to, and the
-first decision. No outside effect but reading media and documents."""
+first decision. No outside effect but reading media and documents, and asking for the
+conversions its videos need (journaled; they run beside the cycle, see
+`automation.media.conversions`)."""
 
 from __future__ import annotations
 

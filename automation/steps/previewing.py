@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from automation.core import schema as S
 from automation.core.entry import Content, Entry
@@ -82,12 +83,11 @@ def make_pages(ctx: Context, jobs: list[PageJob], planner: Planner) -> None:
     for job in jobs:
         if ctx.stop():
             break
-        seq = ctx.ledger.begin(job.entry.entry_id, job.kind, file_name(
-            job.decision.memory.agenda_number, job.kind, job.made.version), ctx.now)
+        name = Path(job.made.path).name
+        seq = ctx.ledger.begin(job.entry.entry_id, job.kind, name, ctx.now)
         try:
             resolved = job.resolved or planner.resolve(job.entry)
-            ctx.ws.pages.make(_page(ctx, job, resolved), file_name(
-                job.decision.memory.agenda_number, job.kind, job.made.version))
+            ctx.ws.pages.make(_page(ctx, job, resolved), name)
         except Exception as err:  # a page never stops the cycle, nor any notice
             log.warning("%s for %s could not be made: %s", job.kind, job.entry.entry_id, err,
                         exc_info=not isinstance(err, OSError))
