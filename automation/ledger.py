@@ -597,6 +597,9 @@ class Ledger:
                 "DO UPDATE SET state = excluded.state, job = excluded.job",
                 (key, state, json.dumps(job, ensure_ascii=False)))
 
+    def drop_conversion(self, key: str) -> None:
+        self.db.execute("DELETE FROM conversions WHERE key = ?", (key,))
+
     # -- Pratinjau and Lembar Arsip made -------------------------------------------------------
     def preview(self, entry_id: str, kind: str, fingerprint: str) -> MadePage | None:
         row = self.db.execute("SELECT version, path, link FROM previews WHERE entry_id = ? AND "

@@ -296,3 +296,23 @@ def test_a_video_filmed_upright_comes_out_upright(tmp_path, ledger):
     prepared = ready(Conversions(tmp_path / "video", ledger, limit_mb=64), media)
     facts = probe(prepared.file.path)
     assert (facts.width, facts.height, facts.rotation) == (240, 320, 0)
+
+
+def test_a_video_out_of_reach_when_its_turn_comes_is_asked_for_again_not_failed(tmp_path, ledger):
+    """An unmounted share or a removed cache copy is no fault of the video's (SPEC rule 8)."""
+    videos = Conversions(tmp_path / "video", ledger, limit_mb=64)
+    first = media_of(video_file("hevc", seconds=2))
+    away = tmp_path / "share" / "IMG_0007.MOV"
+    away.parent.mkdir()
+    away.write_bytes(video_file("hevc", seconds=3).read_bytes())
+    second = media_of(away)
+    videos.prepare(first)
+    videos.prepare(second)                       # queued behind the first
+    data = away.read_bytes()
+    away.unlink()
+    ready(videos, first)
+    videos.pump()                                # its turn: not there
+    assert [s for _, s, _ in ledger.conversions("queued", "running", "failed")] == []
+    away.write_bytes(data)                       # the share is back
+    prepared = ready(videos, second)
+    assert prepared.file is not None and not prepared.problem

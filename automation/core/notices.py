@@ -60,8 +60,8 @@ class Notice:
     subject: str
     text: str
     # The page it carries: (PRATINJAU or ARSIP, the content fingerprint it shows); "" when
-    # `for_row` was not told it (the outbox then binds the content the decision was made on;
-    # failing that, the entry's newest page of that kind). None: it carries nothing.
+    # no version is known (then the entry's newest page of that kind). None: it carries
+    # nothing.
     attachment: tuple[str, str] | None = None
 
     @property

@@ -120,10 +120,11 @@ class Conversions:
     def _begin(self, key: str, job: dict[str, Any]) -> None:
         source = Path(job["source"])
         if not source.is_file():
-            # The row is read again and asks anew with where its file is now.
-            log.warning("video %s for conversion is gone from %s", job["name"], source)
-            self.ledger.put_conversion(key, "failed", {**job, "note": FAILED.format(
-                name=job["name"], why="berkasnya tidak ditemukan lagi")})
+            # Out of reach now (an unmounted share, a cache copy removed): no fault of the
+            # video's. Forgotten, so that the row asks anew with where its file is then.
+            log.warning("video %s for conversion is not at %s now: asked for again later",
+                        job["name"], source)
+            self.ledger.drop_conversion(key)
             return
         attempt = job["attempt"] + 1
         self.folder.mkdir(parents=True, exist_ok=True)
