@@ -476,8 +476,10 @@ def cmd_check(cfg: Config, args: argparse.Namespace) -> int:
             for problem in page_problems:
                 say(False, "Pratinjau", problem)
             if not page_problems:
-                say(True, "Pratinjau", f"PDFs are made in {ws.pages.folder}" if cfg.preview.enabled
-                    else "none made (preview.enabled = false)")
+                shelf = ws.pages.shelf
+                uploaded = f", uploaded to Drive folder {shelf.folder_id}" if shelf else ""
+                say(True, "Pratinjau", f"PDFs are made in {ws.pages.folder}{uploaded}"
+                    if cfg.preview.enabled else "none made (preview.enabled = false)")
             website = f"Website {_where_website(cfg)}"
             site_problems = ws.publisher.check()
             for problem in site_problems:

@@ -210,8 +210,9 @@ class PreviewConfig:
     enabled: bool = key(True, "a Pratinjau PDF per content version, a Lembar Arsip per publication")
     dir: str = key("pratinjau", ".xlsx backend: PDFs in this folder beside the agenda (a shared\n"
                    "folder); a relative path is taken from the agenda's folder")
-    drive_folder_id: str = key("", "google backend: a folder in a shared drive the service\n"
-                               "account can write (empty: kept in state_dir/pratinjau)")
+    drive_folder_id: str = key("", "google backend: a folder (its ID or address) in a shared\n"
+                               "drive where the service account is Content manager; PDFs are\n"
+                               "uploaded there (empty: kept in state_dir/pratinjau)")
 
 
 @dataclass(frozen=True)

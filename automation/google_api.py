@@ -70,10 +70,12 @@ def api_base() -> str | None:
 
 
 def rebase(url: str) -> str:
-    """`url` with either Google host replaced by AGENDA_GOOGLE_API_BASE, when that is set."""
+    """`url` with either Google host replaced by AGENDA_GOOGLE_API_BASE, when that is set.
+    googleapiclient's upload URLs already have the base's host but keep Google's https
+    (`_fix_up_media_path_base_url` swaps the host only): those get the base's scheme."""
     base = api_base()
     if base:
-        for host in GOOGLE_HOSTS:
+        for host in (*GOOGLE_HOSTS, "https://" + base.split("://", 1)[-1]):
             if url.startswith(host):
                 return base + url[len(host):]
     return url

@@ -307,7 +307,7 @@ class MadePage(NamedTuple):
     """A Pratinjau or Lembar Arsip made for an entry's content version."""
     version: int                # 1 for the row's first content version, 2, ...
     path: str                   # the file, as the program wrote it
-    link: str                   # what the `Pratinjau` cell links to
+    link: str                   # what the `Pratinjau` cell links to ("" until uploaded)
 
 
 class Settled(NamedTuple):
@@ -626,6 +626,11 @@ class Ledger:
                         "path, link, made_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (entry_id, kind, fingerprint, page.version, page.path, page.link,
                          _utc(at)))
+
+    def link_preview(self, entry_id: str, kind: str, fingerprint: str, link: str) -> None:
+        """A recorded page's link, once it is known (uploaded to Drive)."""
+        self.db.execute("UPDATE previews SET link = ? WHERE entry_id = ? AND kind = ? AND "
+                        "fingerprint = ?", (link, entry_id, kind, fingerprint))
 
     # -- IDs given to new rows but not yet seen written in the sheet ---------------------------
     def pending_id(self, signature: str) -> str | None:

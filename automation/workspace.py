@@ -86,11 +86,15 @@ def open_workspace(config: Config, ledger_path: Path | None = None) -> Workspace
 
 def pages_of(config: Config) -> Pages:
     """.xlsx: `preview.dir` beside the agenda, linked relative to it; Google: the state
-    folder (SPEC section 9)."""
+    folder, and the shared-drive folder `preview.drive_folder_id` when set (SPEC section 9)."""
     if config.agenda.backend == "xlsx":
         beside = config.agenda.path.parent
         return Pages(beside / config.preview.dir, relative_to=beside)
-    return Pages(config.state_dir / "pratinjau", relative_to=None)
+    shelf = None
+    if config.preview.drive_folder_id:
+        from automation.pratinjau.drive import DriveShelf
+        shelf = DriveShelf(config.agenda.credentials_file, config.preview.drive_folder_id)
+    return Pages(config.state_dir / "pratinjau", relative_to=None, shelf=shelf)
 
 
 def open_publisher(config: Config) -> Publisher:

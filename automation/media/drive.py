@@ -43,7 +43,8 @@ import httplib2
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaIoBaseDownload
 
-from automation.google_api import GoogleError, RetryPolicy, drive_client_options, load_credentials
+from automation.google_api import (
+    GoogleError, RetryPolicy, drive_client_options, load_credentials, rebase)
 from automation.folders import ensure_writable
 from automation.media.documents import (
     SUPPORTED_DOCUMENTS,
@@ -141,7 +142,11 @@ def drive_service(credentials: Any, timeout: float = HTTP_TIMEOUT) -> Any:
     import google_auth_httplib2
     from googleapiclient.discovery import build
 
-    authorized = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout))
+    class RebasingHttp(google_auth_httplib2.AuthorizedHttp):
+        def request(self, uri: str, *args: Any, **kwargs: Any) -> Any:
+            return super().request(rebase(uri), *args, **kwargs)
+
+    authorized = RebasingHttp(credentials, http=httplib2.Http(timeout=timeout))
     return build("drive", "v3", http=authorized, static_discovery=True, cache_discovery=False,
                  client_options=drive_client_options())
 

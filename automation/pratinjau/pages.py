@@ -1,26 +1,37 @@
 """Where Pratinjau and Lembar Arsip files go, and what the `Pratinjau` cell links to
 (SPEC section 9): .xlsx backend, `preview.dir` beside the agenda, linked by a path relative to
-the agenda's folder (it opens from the shared folder on every PC); Google backend without a
-Drive folder, `state_dir/pratinjau`."""
+the agenda's folder (it opens from the shared folder on every PC); Google backend,
+`state_dir/pratinjau`, and uploaded to a shared-drive folder when one is set (a `DriveShelf`):
+then the link is the Drive file's, known once it is uploaded."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from automation.pratinjau.page import Page
+
+if TYPE_CHECKING:
+    from automation.pratinjau.drive import DriveShelf
 
 
 class Pages:
     """`write=False` (a dry run): links are worked out, nothing is made."""
 
-    def __init__(self, folder: Path, relative_to: Path | None, write: bool = True):
+    def __init__(self, folder: Path, relative_to: Path | None, write: bool = True,
+                 shelf: DriveShelf | None = None):
         self.folder, self.relative_to, self.write = folder, relative_to, write
+        self.shelf = shelf
 
     def read_only(self) -> Pages:
-        return Pages(self.folder, self.relative_to, write=False)
+        return Pages(self.folder, self.relative_to, write=False, shelf=self.shelf)
 
     def link(self, name: str) -> str:
+        """What the cell links to for a page made here; "" when that is known only once the
+        page is uploaded (`upload`)."""
+        if self.shelf is not None:
+            return ""
         path = self.folder / name
         if self.relative_to is not None:
             try:
@@ -29,8 +40,17 @@ class Pages:
                 pass
         return str(path)
 
+    def linked(self, link: str) -> bool:
+        """Whether a recorded page's link is where this configuration puts pages: with a
+        Drive folder, a Drive link (a page made before the folder was set is uploaded too)."""
+        return bool(link) and (self.shelf is None or link.startswith("https://"))
+
     def check(self) -> list[str]:
-        """What stops pages being made here (English, with the fix); creates nothing."""
+        """What stops pages being made here, or uploaded (English, with the fix); creates
+        nothing."""
+        return self._check_folder() + (self.shelf.check() if self.shelf is not None else [])
+
+    def _check_folder(self) -> list[str]:
         if self.folder.is_dir():
             writable = os.access(self.folder, os.W_OK)
         else:
@@ -52,3 +72,9 @@ class Pages:
         target = self.folder / name
         render(page, target)
         return target
+
+    def upload(self, path: Path) -> str:
+        """The page put where it is linked from (the Drive folder); returns its link. Raises
+        `ShelfError`."""
+        assert self.shelf is not None, "only pages with a Drive folder are uploaded"
+        return self.shelf.put(path)

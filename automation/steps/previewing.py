@@ -5,8 +5,10 @@ write-back, so that the `Pratinjau` cell is written with the rest.
 Each page is journaled like any other effect (begin, file, record and finish together), made
 once per entry, kind and content version: a page recorded is never made again, one killed
 half-way is made again under the same name, whole (the renderer renames it into place).
-A page that cannot be made never holds anything up: the row stays unsettled and is tried
-again next cycle, and the notice goes without it.
+With a Drive folder (Google backend), a recorded page is then uploaded, journaled the same
+way; the cell gets its Drive link from the cycle after. A page that cannot be made or
+uploaded never holds anything up: the row stays unsettled and is tried again next cycle, and
+the notice goes without it (or with the file alone).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from automation.core import schema as S
 from automation.core.entry import Content, Entry
 from automation.core.workflow import Decision, Status, Waiting
 from automation.ledger import MadePage
+from automation.ports import AdapterError
 from automation.pratinjau.page import ARSIP, PRATINJAU, Approval, Archive, Page, file_name
 from automation.publishers.static_site import OFFICE
 from automation.steps.context import Context
@@ -41,6 +44,7 @@ class PageJob:
     fingerprint: str
     made: MadePage                      # its version, file and link (recorded once made)
     resolved: Resolved | None
+    render: bool = True                 # False: made already, only its upload is left
 
 
 def wanted(ctx: Context, entry: Entry, decision: Decision, content: Content,
@@ -65,14 +69,21 @@ def wanted(ctx: Context, entry: Entry, decision: Decision, content: Content,
         return decision, None
     made = ctx.ledger.preview(entry.entry_id, kind, fingerprint)
     job = None
-    if made is None:
+    if made is None or not ctx.ws.pages.linked(made.link):
         if due >= PAGES_PER_CYCLE:
             ctx.tally.unsettle(entry.entry_id)       # its turn comes next cycle
             return decision, None
-        version = ctx.ledger.preview_versions(entry.entry_id, kind) + 1
-        name = file_name(memory.agenda_number, kind, version)
-        made = MadePage(version, str(ctx.ws.pages.folder / name), ctx.ws.pages.link(name))
-        job = PageJob(entry, decision, kind, fingerprint, made, resolved)
+        if made is None:
+            version = ctx.ledger.preview_versions(entry.entry_id, kind) + 1
+            name = file_name(memory.agenda_number, kind, version)
+            made = MadePage(version, str(ctx.ws.pages.folder / name), ctx.ws.pages.link(name))
+            job = PageJob(entry, decision, kind, fingerprint, made, resolved)
+        else:           # made, not uploaded yet: made again only if its file went away
+            job = PageJob(entry, decision, kind, fingerprint, made, resolved,
+                          render=not Path(made.path).is_file())
+    if not ctx.ws.pages.linked(made.link):  # a Drive link: the cycle after the upload writes it
+        ctx.tally.unsettle(entry.entry_id)
+        return decision, job
     return replace(decision, cells={**decision.cells, S.PREVIEW: made.link}), job
 
 
@@ -83,22 +94,48 @@ def make_pages(ctx: Context, jobs: list[PageJob], planner: Planner) -> None:
     for job in jobs:
         if ctx.stop():
             break
-        name = Path(job.made.path).name
-        seq = ctx.ledger.begin(job.entry.entry_id, job.kind, name, ctx.now)
-        try:
-            resolved = job.resolved or planner.resolve(job.entry)
-            ctx.ws.pages.make(_page(ctx, job, resolved), name)
-        except Exception as err:  # a page never stops the cycle, nor any notice
-            log.warning("%s for %s could not be made: %s", job.kind, job.entry.entry_id, err,
-                        exc_info=not isinstance(err, OSError))
-            ctx.ledger.finish(seq, f"failed: {err}", ctx.now)
-            ctx.tally.unsettle(job.entry.entry_id)
+        if job.render and not _make(ctx, job, planner):
             continue
-        with ctx.ledger.transaction():
-            ctx.ledger.record_preview(job.entry.entry_id, job.kind, job.fingerprint, job.made,
-                                      ctx.now)
-            ctx.ledger.finish(seq, "done", ctx.now)
-        log.info("%s %s made: %s", job.decision.memory.agenda_number, job.kind, job.made.path)
+        if not ctx.ws.pages.linked(job.made.link):
+            _upload(ctx, job)
+
+
+def _make(ctx: Context, job: PageJob, planner: Planner) -> bool:
+    name = Path(job.made.path).name
+    seq = ctx.ledger.begin(job.entry.entry_id, job.kind, name, ctx.now)
+    try:
+        resolved = job.resolved or planner.resolve(job.entry)
+        ctx.ws.pages.make(_page(ctx, job, resolved), name)
+    except Exception as err:  # a page never stops the cycle, nor any notice
+        log.warning("%s for %s could not be made: %s", job.kind, job.entry.entry_id, err,
+                    exc_info=not isinstance(err, OSError))
+        ctx.ledger.finish(seq, f"failed: {err}", ctx.now)
+        ctx.tally.unsettle(job.entry.entry_id)
+        return False
+    with ctx.ledger.transaction():
+        ctx.ledger.record_preview(job.entry.entry_id, job.kind, job.fingerprint, job.made,
+                                  ctx.now)
+        ctx.ledger.finish(seq, "done", ctx.now)
+    log.info("%s %s made: %s", job.decision.memory.agenda_number, job.kind, job.made.path)
+    return True
+
+
+def _upload(ctx: Context, job: PageJob) -> None:
+    """A recorded page into the Drive folder; its link is recorded with it. A page killed
+    mid-upload is uploaded again onto the same Drive file (the shelf finds it by name)."""
+    path = Path(job.made.path)
+    seq = ctx.ledger.begin(job.entry.entry_id, f"{job.kind} upload", path.name, ctx.now)
+    try:
+        link = ctx.ws.pages.upload(path)
+    except Exception as err:  # the page stays on the server; the upload is tried next cycle
+        log.warning("%s for %s could not be uploaded: %s", job.kind, job.entry.entry_id, err,
+                    exc_info=not isinstance(err, (AdapterError, OSError)))
+        ctx.ledger.finish(seq, f"failed: {err}", ctx.now)
+        return
+    with ctx.ledger.transaction():
+        ctx.ledger.link_preview(job.entry.entry_id, job.kind, job.fingerprint, link)
+        ctx.ledger.finish(seq, "done", ctx.now)
+    log.info("%s %s uploaded: %s", job.decision.memory.agenda_number, job.kind, link)
 
 
 def _page(ctx: Context, job: PageJob, resolved: Resolved) -> Page:

@@ -33,6 +33,10 @@ class Runs:
     def once(self) -> subprocess.CompletedProcess:
         return self._run("once", str(ROOT / "main.py"), *self._program())
 
+    def check(self) -> subprocess.CompletedProcess:
+        return self._run("check", str(ROOT / "main.py"), "--config",
+                         str(self.folder / "config.toml"), "check")
+
     def killed(self, step: str, n: int) -> subprocess.CompletedProcess:
         return self._run(f"killed {step} #{n}", str(KILLER), step, str(n), "--",
                          *self._program())

@@ -25,8 +25,8 @@ Sheets reply: its JSON leaves out fields holding their default (proto3: 0, false
 lists; see `_proto3`), so a reader must take a missing number as 0. Not reproduced: named
 ranges, merges, filters, developer metadata; formulas beyond arithmetic and `=NA()` (functions
 and cell references evaluate to #NAME? unless `define_formula` says what one shows); number
-formats other than dates and times; Drive writes, uploads, permissions and shared drives;
-Drive lagging behind Sheets; self-signed JWT bearer tokens (google-auth's
+formats other than dates and times; Drive writes other than uploads, resumable uploads,
+permissions, trash and managing shared drives; Drive lagging behind Sheets; self-signed JWT bearer tokens (google-auth's
 always_use_jwt_access). Data validation is stored, not enforced
 on API writes (as far as is known, Google does not enforce it there either).
 
@@ -91,4 +91,4 @@ class FakeGoogle(Serving, Tokens, Sheets, Drive):
         if request.api == "sheets":
             self._count_quota(user, request.kind)
             return 200, {}, self._sheets(request, user)
-        return self._drive(request, user, headers.get("Range"))
+        return self._drive(request, user, headers.get("Range"), raw, headers.get("Content-Type") or "")

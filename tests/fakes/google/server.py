@@ -52,6 +52,8 @@ def _classify(method: str, path: str, query: dict) -> tuple[str, str]:
         return "token", "write"
     if path.startswith("/v4/spreadsheets"):
         return "sheets", "read" if method == "GET" else "write"
+    if path.startswith("/upload/drive/v3/"):
+        return "drive", "write"
     if path.startswith("/drive/v3/"):
         media = query.get("alt") == "media" or path.endswith("/export")
         return "drive", ("media" if media else "read") if method == "GET" else "write"
@@ -153,6 +155,11 @@ class Serving:
         with self._lock:
             self._rules.append(_Rule(_matcher(match), times, status, message, reason, retry_after, delay,
                                      action))
+
+    def clear_faults(self) -> None:
+        """Google answers again: the faults not yet used up are dropped."""
+        with self._lock:
+            self._rules.clear()
 
     def rate_limit(self, match: str | Callable = "sheets", *, times: int = 1, retry_after: float = 2) -> None:
         """429 RESOURCE_EXHAUSTED with Retry-After, as Sheets answers past its per-minute quota."""
