@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import html
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from xml.etree import ElementTree as ET
 from zipfile import ZIP_DEFLATED, ZipFile
@@ -24,6 +22,7 @@ from automation.core.schema import (
     DATE_HEADERS, DATETIME_FORMAT, ENTRY_ID, HISTORY_HEADERS, HISTORY_SHEET, Kind, Role,
     agenda_columns, tick_headers,
 )
+from tests.support.libreoffice import SOFFICE, convert
 
 COMMITTED = Path(__file__).resolve().parents[1] / "sheets_templates" / "buku_agenda_press_release.xlsx"
 DEFAULT_APPROVALS = ("Paraf Kadis", "Paraf Kabid")
@@ -281,7 +280,6 @@ def test_config_text_is_never_a_formula(tmp_path):
 
 # --- as LibreOffice Calc shows it ------------------------------------------------------------
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 
 def with_ticks(template: Path, out: Path) -> None:
@@ -308,16 +306,6 @@ def with_ticks(template: Path, out: Path) -> None:
     with ZipFile(out, "w", ZIP_DEFLATED) as z:
         for name, data in parts.items():
             z.writestr(name, data)
-
-
-def convert(source: Path, to: str, folder: Path) -> Path:
-    profile = (folder / "lo-profile").as_uri()     # private: works beside an open LibreOffice
-    subprocess.run([SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--convert-to", to,
-                    "--outdir", str(folder), str(source)],
-                   check=True, timeout=180, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    out = folder / f"{source.stem}.{to.split(':')[0]}"
-    assert out.exists(), f"LibreOffice made no {to} of {source.name}"
-    return out
 
 
 @pytest.fixture(scope="module")

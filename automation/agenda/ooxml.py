@@ -8,6 +8,7 @@ them (openpyxl would rewrite the whole file and drop what it does not model).
     book = Workbook.open(data)               # the file's bytes
     sheet = book.sheet("Agenda")             # a worksheet, edited as bytes
     sheet.set(5, 2, "text")                  # row 5 (1-based), column C (0-based)
+    sheet.link(5, 2, "pratinjau/x.pdf")      # ... and clicking it opens that file
     book.sheet("Log").append([[when, "x"]])  # rows after the last one
     book.put_sheet("Rekap", rows)            # a worksheet holding exactly `rows`
     if book.changed:
@@ -17,6 +18,10 @@ A worksheet part is edited as bytes, never parsed: only the rows touched are reb
 large one is written out piece by piece. Text goes in as inline strings (the shared-string
 table is never touched); a date or date-time gets a date format if its cell has none. A
 date-time is the sheet's own, naive and local (`cells.to_sheet` makes it so for the store).
+
+A hyperlink (`Worksheet.link`) goes into the worksheet's `<hyperlinks>` list, its address
+into the worksheet's relationships part, which the workbook rewrites when it writes the file;
+the office's own hyperlinks and relationships keep their bytes.
 
 `Workbook.formula_cells` finds, with a byte scan of a worksheet part, which cells hold a
 formula, which ranges array formulas fill and what each error cell shows: what a reader of
@@ -36,7 +41,8 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, BinaryIO, Iterable, Iterator, Sequence
+from typing import Any, BinaryIO, Callable, Collection, Iterable, Iterator, Sequence
+from urllib.parse import quote
 from xml.sax.saxutils import escape, unescape
 
 from lxml import etree
@@ -50,6 +56,8 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 WORKSHEET_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+HYPERLINK_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+RELS_TYPE = "application/vnd.openxmlformats-package.relationships+xml"
 # The number format a date or date-time written into a cell without one gets, unless the
 # workbook is opened with another.
 DEFAULT_DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
@@ -70,6 +78,29 @@ BAD_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 # Characters XML 1.0 cannot carry; they are dropped from text written into a cell.
 ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 BUILTIN_DATE_FORMATS = set(range(14, 23)) | {45, 46, 47}
+# An attribute value as written: quotes and the whitespace a parser would turn into spaces.
+ATTR_ESCAPES = {'"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+# The longest hyperlink address Excel takes (255 characters before Excel 2016).
+MAX_LINK = 2079
+LINK_COLOR = "FF0563C1"           # the blue of Excel's Hyperlink cell style
+# The order Excel writes a font's properties in.
+FONT_ORDER = ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign",
+              "sz", "color", "name", "family", "charset", "scheme")
+# What follows <hyperlinks> in a worksheet (CT_Worksheet's sequence): a new list goes before
+# the first of them.
+AFTER_HYPERLINKS = frozenset(
+    b"printOptions pageMargins pageSetup headerFooter rowBreaks colBreaks customProperties "
+    b"cellWatches ignoredErrors smartTags drawing legacyDrawing legacyDrawingHF picture "
+    b"oleObjects controls webPublishItems tableParts extLst".split())
+URL_RE = re.compile(r"(?:https?|mailto|file):", re.I)
+DRIVE_RE = re.compile(r"[A-Za-z]:")
+# A start or end tag, its attributes quoted either way (a `>` may stand in a quoted value).
+TAG_RE = re.compile(rb"""<(/?)(?:\w+:)?(\w+)((?:[^>"']|"[^"]*"|'[^']*')*?)(/?)>""")
+ATTR_RE = re.compile(rb"""(?:(\w+):)?([\w.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+HYPERLINK_RE = re.compile(rb"""<(?:\w+:)?hyperlink\b((?:[^>"']|"[^"]*"|'[^']*')*?)"""
+                          rb"(?:/>|>.*?</(?:\w+:)?hyperlink\s*>)", re.S)
+RELATIONSHIP_RE = re.compile(rb"""<(?:\w+:)?Relationship\b((?:[^>"']|"[^"]*"|'[^']*')*?)"""
+                             rb"(?:/>|>.*?</(?:\w+:)?Relationship\s*>)", re.S)
 # Cells holding a formula or showing an error, found in the worksheet XML without parsing
 # it. A `<f` inside <sheetData> always opens a formula (cell text cannot hold a raw `<`),
 # and it is the first child of its cell.
@@ -88,6 +119,30 @@ ERROR_VALUE_RE = re.compile(
 class OoxmlError(ValueError):
     """The workbook cannot be patched as asked (a row the worksheet XML lacks, a chart sheet
     where cells were expected, a workbook part missing its list); nothing was written."""
+
+
+def hyperlink_target(text: str) -> str:
+    """The address a hyperlink on a cell showing `text` opens ("" for none).
+
+    A URL (http, https, mailto, file) stays as it is. A file path becomes a URL path, spaces,
+    non-ASCII letters, `#` and `%` percent-encoded. A relative one stays relative, Windows
+    backslashes turned into `/`: Excel and LibreOffice resolve it against the workbook's own
+    folder, so it opens from the shared folder on every PC. An absolute one becomes a file URL:
+    `D:\\Arsip\\x.pdf` is `file:///D:/Arsip/x.pdf`, `\\\\server\\share\\x.pdf`
+    `file://server/share/x.pdf`, `/srv/x.pdf` `file:///srv/x.pdf`. Characters XML cannot carry
+    are dropped."""
+    text = ILLEGAL_XML.sub("", text).strip()
+    if not text or URL_RE.match(text):
+        return text
+    if text.startswith("\\\\"):                       # a Windows share (UNC path)
+        return "file:" + quote(text.replace("\\", "/"), safe="/:")
+    if DRIVE_RE.match(text):
+        return "file:///" + quote(text.replace("\\", "/"), safe="/:")
+    if text.startswith("/"):
+        return "file://" + quote(text, safe="/:")
+    path = quote(text.replace("\\", "/"), safe="/:")
+    # A colon in the first segment would read as a URL scheme.
+    return "./" + path if ":" in path.split("/", 1)[0] else path
 
 
 def valid_sheet_name(name: str) -> bool:
@@ -229,6 +284,9 @@ class Workbook:
         self._style_part
 
     def _changed_parts(self) -> dict[str, Worksheet | bytes]:
+        for part, sheet in self._sheets.items():
+            if sheet.dirty and sheet.links_edited:
+                self._relate(part, sheet)
         changed: dict[str, Worksheet | bytes] = dict(self._replaced)
         for part, sheet in self._sheets.items():
             if sheet.dirty:
@@ -264,6 +322,39 @@ class Workbook:
             zout.writestr(info, part if part is not None else self._zin.read(info.filename),
                           zipfile.ZIP_DEFLATED, FAST)
 
+    def _relate(self, part: str, sheet: Worksheet) -> None:
+        """Worksheet `part`'s relationships part with what its hyperlinks need now, rewritten
+        whole (it is small), made if the worksheet had none. Worked out from the file as it
+        was: writing twice writes the same."""
+        folder, name = part.rsplit("/", 1)
+        rels = f"{folder}/_rels/{name}.rels"
+        had = rels in self._zin.namelist()
+        old = self._zin.read(rels) if had else (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="{PKG_REL_NS}"></Relationships>').encode()
+        entries = [(m.span(), _attributes(m.group(1))) for m in RELATIONSHIP_RE.finditer(old)]
+        added, unused = sheet.link_relations({a.get(("", "Id"), "") for _, a in entries})
+        if not had and not added:
+            return
+        out, pos = [], 0
+        for (start, end), a in entries:
+            if a.get(("", "Id")) in unused and a.get(("", "Type")) == HYPERLINK_REL:
+                out.append(old[pos:start])
+                pos = end
+        xml = b"".join(out) + old[pos:]
+        if added:
+            xml = _insert_last(xml, "Relationships", "".join(
+                f'<{{p}}Relationship Id="{rid}" Type="{HYPERLINK_REL}" '
+                f'Target="{escape(address, ATTR_ESCAPES)}" TargetMode="External"/>'
+                for rid, address in added.items()))
+        self._replaced[rels] = xml
+        if not had and rels not in self._new:
+            self._new.append(rels)
+            types = self._read("[Content_Types].xml")
+            if not re.search(rb"""<(?:\w+:)?Default\b[^>]*\bExtension=["']rels["']""", types, re.I):
+                self._replaced["[Content_Types].xml"] = _insert_last(
+                    types, "Types", f'<{{p}}Default Extension="rels" ContentType="{RELS_TYPE}"/>')
+
     def _read(self, name: str) -> bytes:
         """A part as edited so far (workbook.xml once a worksheet was added to it)."""
         return self._replaced[name] if name in self._replaced else self._zin.read(name)
@@ -279,10 +370,7 @@ class Workbook:
         book = self._read("xl/workbook.xml")
         rels = self._read("xl/_rels/workbook.xml.rels")
         ids = {r.get("Id") for r in etree.fromstring(rels).iter(f"{{{PKG_REL_NS}}}Relationship")}
-        number = len(ids) + 1
-        while f"rId{number}" in ids:
-            number += 1
-        rel_id = f"rId{number}"
+        (rel_id,) = _fresh_ids(ids, 1)
         sheet_id = 1 + max((int(s.get("sheetId", "0")) for s in
                             etree.fromstring(book).iter(f"{{{NS}}}sheet")), default=0)
         attr = {'"': "&quot;"}
@@ -300,13 +388,47 @@ class Workbook:
 
 
 def _insert_last(xml: bytes, parent: str, element: str) -> bytes:
-    """`element` added as the last child of the (only) `parent`, every other byte kept;
-    `{p}` in it becomes the prefix the document uses for that element's namespace."""
+    """`element` (one or more) added as the last child of the (only) `parent`, every other
+    byte kept; `{p}` starting a tag name in it becomes the prefix the document uses for that
+    element's namespace (only there: an escaped attribute value cannot hold a `<`)."""
     found = re.search(rb"</(\w+:)?" + parent.encode() + rb"\s*>", xml)
     if not found:
-        raise OoxmlError(f"the workbook has no <{parent}> list to add a worksheet to")
+        raise OoxmlError(f"the workbook has no <{parent}> list to add to")
     prefix = (found.group(1) or b"").decode()
-    return xml[:found.start()] + element.replace("{p}", prefix).encode() + xml[found.start():]
+    element = re.sub(r"<(/?)\{p\}", lambda tag: f"<{tag.group(1)}{prefix}", element)
+    return xml[:found.start()] + element.encode("utf-8") + xml[found.start():]
+
+
+def _fresh_ids(taken: Collection[str], count: int) -> list[str]:
+    """`count` relationship ids that a part holding the ids `taken` does not use, numbered on
+    from its count as Excel numbers them."""
+    ids, number = [], len(taken) + 1
+    while len(ids) < count:
+        if f"rId{number}" not in taken:
+            ids.append(f"rId{number}")
+        number += 1
+    return ids
+
+
+def _attributes(raw: bytes) -> dict[tuple[str, str], str]:
+    """A tag's attributes as (prefix, name) -> value, prefix "" for none."""
+    return {((m.group(1) or b"").decode(), m.group(2).decode()):
+            unescape((m.group(3) if m.group(3) is not None else m.group(4))
+                     .decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"})
+            for m in ATTR_RE.finditer(raw)}
+
+
+def _sheet_data(xml: bytes) -> tuple[int, int, str] | None:
+    """Where a worksheet part's cells are, (start, end), and the prefix it uses for its main
+    namespace ("x:"), if any; None for a sheet without cells (a chart sheet)."""
+    data = SHEET_DATA_RE.search(xml)
+    if data is None:
+        return None
+    p = (data.group(1) or b"").decode()
+    # The cells' end is looked for from the part's end: near it, after all the rows.
+    end = data.end() if data.group(2) else \
+        xml.rindex(f"</{p}sheetData>".encode()) + len(f"</{p}sheetData>")
+    return data.start(), end, p
 
 
 def _new_sheet_xml(rows: Sequence[Sequence[Any]]) -> bytes:
@@ -336,7 +458,8 @@ def _new_sheet_xml(rows: Sequence[Sequence[Any]]) -> bytes:
 # -- styles ----------------------------------------------------------------------------------
 
 class _Styles:
-    """Just enough of styles.xml to give a cell a date-time format or a bold font."""
+    """Just enough of styles.xml to give a cell a date-time format, a bold font or the look of
+    a hyperlink."""
 
     def __init__(self, xml: bytes, date_format: str = DEFAULT_DATE_FORMAT):
         self.root = etree.fromstring(xml)
@@ -347,6 +470,7 @@ class _Styles:
         self.dirty = False
         self._dated: dict[int, int] = {}
         self._bold: dict[int, int] = {}
+        self._linked: dict[int, int] = {}
 
     def is_date(self, style: int) -> bool:
         xf = self.xfs[style] if 0 <= style < len(self.xfs) else None
@@ -383,23 +507,30 @@ class _Styles:
 
     def bold(self, style: int) -> int:
         """A copy of `style` with a bold font (a header row)."""
-        if style not in self._bold:
+        return self._with_font(style, self._bold, _make_bold)
+
+    def linked(self, style: int) -> int:
+        """A copy of `style` in the look Excel gives a hyperlink: blue and underlined, its
+        borders, fill and number format kept."""
+        return self._with_font(style, self._linked, _make_link)
+
+    def _with_font(self, style: int, made: dict[int, int],
+                   change: Callable[[etree._Element], None]) -> int:
+        """A copy of `style` whose font is a copy of its own that `change` edits; `made`
+        remembers the copies already made."""
+        if style not in made:
             fonts = self.root.find(f"{{{NS}}}fonts")
             base = self.xfs[style] if 0 <= style < len(self.xfs) else self.xfs[0]
             font_id = int(base.get("fontId", "0"))
             if fonts is None or not 0 <= font_id < len(fonts):
                 return style
             font = copy.deepcopy(fonts[font_id])
-            b = font.find(f"{{{NS}}}b")
-            if b is None:
-                b = etree.SubElement(font, f"{{{NS}}}b")
-                font.insert(0, b)
-            b.attrib.pop("val", None)                     # val="0" would mean not bold
+            change(font)
             xf = copy.deepcopy(base)
             xf.set("fontId", str(self._reuse(fonts, font)))
             xf.set("applyFont", "1")
-            self._bold[style] = self._reuse(self.xfs, xf)
-        return self._bold[style]
+            made[style] = self._reuse(self.xfs, xf)
+        return made[style]
 
     def _reuse(self, parent: etree._Element, element: etree._Element) -> int:
         """The index of a child of `parent` identical to `element`, which is appended if there
@@ -415,6 +546,29 @@ class _Styles:
 
     def bytes(self) -> bytes:
         return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _make_bold(font: etree._Element) -> None:
+    _font_property(font, "b").attrib.pop("val", None)     # val="0" would mean not bold
+
+
+def _make_link(font: etree._Element) -> None:
+    _font_property(font, "u").attrib.clear()              # no val: a single underline
+    color = _font_property(font, "color")
+    color.attrib.clear()                                  # its theme or indexed colour too
+    color.set("rgb", LINK_COLOR)
+
+
+def _font_property(font: etree._Element, name: str) -> etree._Element:
+    """`font`'s property `name`, added where Excel writes it if the font has none."""
+    found = font.find(f"{{{NS}}}{name}")
+    if found is None:
+        later = FONT_ORDER[FONT_ORDER.index(name) + 1:]
+        at = next((i for i, child in enumerate(font) if isinstance(child.tag, str)
+                   and etree.QName(child).localname in later), len(font))
+        found = etree.Element(f"{{{NS}}}{name}")
+        font.insert(at, found)
+    return found
 
 
 def _shape(element: etree._Element) -> tuple:
@@ -440,6 +594,9 @@ class Worksheet:
         self._found: dict[int, tuple[int, int]] = {}           # rows looked up one by one
         self._widest = -1                          # the rightmost column `set` wrote
         self._col_styles = self._column_styles()
+        self._links: dict[str, str | None] = {}    # cell -> the address `link` gave it, or None
+        self._link_ids: dict[str, str] = {}        # cell -> its new relationship's id
+        self._listed: _HyperlinkList | None = None  # the hyperlinks the part has, once needed
 
     def _column_styles(self) -> list[tuple[int, int, int]]:
         styles = []
@@ -485,7 +642,7 @@ class Worksheet:
         found = ROW_RE.match(self.xml, at) if at >= 0 else None
         return int(found.group(1)) if found else 0
 
-    def _style_for(self, col: int, existing: bytes | None, row_xml: bytes) -> int:
+    def _style_for(self, col: int, existing: bytes | None) -> int:
         if existing is not None:
             m = STYLE_RE.search(existing.split(b">", 1)[0])
             if m:
@@ -519,14 +676,7 @@ class Worksheet:
         cell's own, else its column's). Returns False, changing nothing, when the cell holds
         a formula (a constant TRUE()/FALSE() is a value): a formula is never replaced.
         Raises `OoxmlError` if the worksheet XML has no such row."""
-        row_xml = self._row_xml(row)
-        head_end = row_xml.index(b">") + 1
-        if row_xml[head_end - 2:head_end] == b"/>":      # an empty row: open it
-            row_xml = row_xml[:head_end - 2] + b"></row>"
-            head_end -= 1
-        head = re.sub(rb'\sspans="[^"]*"', b"", row_xml[:head_end])   # a hint we would falsify
-        body = row_xml[head_end:-len(b"</row>")]
-        cells = [(column_index(m.group(1).decode()), m.group(0)) for m in CELL_RE.finditer(body)]
+        head, cells = self._open_row(row)
         existing = next((xml for c, xml in cells if c == col), None)
         ref = f"{column_letter(col)}{row}"
         formula = FORMULA_IN_CELL_RE.search(existing) if existing is not None else None
@@ -534,21 +684,113 @@ class Worksheet:
             log.debug("cell %s holds a formula: not overwritten", ref)
             return False
         if style is None:
-            style = self._style_for(col, existing, row_xml)
-        new = self._cell(ref, style, value)
+            style = self._style_for(col, existing)
+        self._put_cell(row, head, cells, col, self._cell(ref, style, value))
+        return True
+
+    def _open_row(self, row: int) -> tuple[bytes, list[tuple[int, bytes]]]:
+        """Row `row`'s start tag and its cells as (column, xml). Raises `OoxmlError` if the
+        worksheet XML has no such row."""
+        row_xml = self._row_xml(row)
+        head_end = row_xml.index(b">") + 1
+        if row_xml[head_end - 2:head_end] == b"/>":      # an empty row: open it
+            row_xml = row_xml[:head_end - 2] + b"></row>"
+            head_end -= 1
+        head = re.sub(rb'\sspans="[^"]*"', b"", row_xml[:head_end])   # a hint we would falsify
+        body = row_xml[head_end:-len(b"</row>")]
+        return head, [(column_index(m.group(1).decode()), m.group(0))
+                      for m in CELL_RE.finditer(body)]
+
+    def _put_cell(self, row: int, head: bytes, cells: list[tuple[int, bytes]], col: int,
+                  new: bytes) -> None:
+        """Row `row` rebuilt from what `_open_row` gave, cell `col` now `new`."""
         cells = sorted([(c, xml) for c, xml in cells if c != col] + [(col, new)])
         self._rows[row] = head + b"".join(xml for _, xml in cells) + b"</row>"
         self._widest = max(self._widest, col)
         self.dirty = True
-        return True
 
     def style_of(self, row: int, col: int) -> int:
         """The style index of an existing cell (0: none, or no such cell)."""
-        row_xml = self._row_xml(row)
-        for m in CELL_RE.finditer(row_xml):
+        for m in CELL_RE.finditer(self._row_xml(row)):
             if column_index(m.group(1).decode()) == col:
-                return self._style_for(col, m.group(0), row_xml)
+                return self._style_for(col, m.group(0))
         return 0
+
+    # -- hyperlinks ------------------------------------------------------------------------
+    def link(self, row: int, col: int, target: str | None) -> bool:
+        """Clicking cell (row, col) of an existing row opens `target` (`hyperlink_target` makes
+        the address of it), and the cell looks like a link (`_Styles.linked`); a hyperlink it
+        had is replaced. None or "" takes its hyperlink away (the look stays), as does an
+        address too long for Excel: the cell keeps its text, unlinked. Returns whether the cell
+        is linked now. Which cells is the caller's to decide: the hyperlink of a cell holding
+        a formula, as the formula, is the office's. Raises `OoxmlError` if the worksheet XML
+        has no such row."""
+        ref = f"{column_letter(col)}{row}"
+        address = hyperlink_target(target or "")
+        if len(address) > MAX_LINK:
+            log.debug("cell %s: an address of %d characters is too long for a hyperlink; "
+                      "the cell shows it unlinked", ref, len(address))
+            address = ""
+        if address:
+            self._look_linked(row, col)
+        elif ref not in self._links and ref not in self._hyperlinks().cells:
+            return False                            # no hyperlink to take away
+        self._links[ref] = address or None
+        self.dirty = True
+        return bool(address)
+
+    def _look_linked(self, row: int, col: int) -> None:
+        """Cell (row, col) in a hyperlink's font, the rest of its style kept; made if the row
+        has no such cell."""
+        head, cells = self._open_row(row)
+        existing = next((xml for c, xml in cells if c == col), None)
+        style = self.styles.linked(self._style_for(col, existing))
+        if existing is None:
+            new = self._cell(f"{column_letter(col)}{row}", style, None)
+        else:
+            end = existing.index(b">")
+            end -= (existing[end - 1:end] == b"/")       # the start tag, without `/>` or `>`
+            tag, found = existing[:end], STYLE_RE.search(existing, 0, end)
+            tag = tag[:found.start()] + b's="%d"' % style + tag[found.end():] if found else \
+                tag.rstrip() + b' s="%d"' % style
+            new = tag + existing[end:]
+        self._put_cell(row, head, cells, col, new)
+
+    @property
+    def links_edited(self) -> bool:
+        """Whether `link` changed any hyperlink (its relationships part changes too)."""
+        return bool(self._links)
+
+    def link_relations(self, taken: Collection[str]) -> tuple[dict[str, str], set[str]]:
+        """What the worksheet's relationships part, whose ids are `taken`, needs for the
+        hyperlinks `link` made and took away: the relationships to add, {id: address}, and the
+        ids that no hyperlink uses any more. The workbook asks before `chunks`, which writes
+        the hyperlinks with these ids."""
+        listed = self._hyperlinks()
+        new = [ref for ref, address in self._links.items() if address]
+        self._link_ids = dict(zip(new, _fresh_ids(taken, len(new))))
+        gone = {rid for ref, rid, _ in listed.links if rid and ref in self._links}
+        kept = {rid for ref, rid, _ in listed.links if rid and ref not in self._links}
+        return {self._link_ids[ref]: self._links[ref] for ref in new}, gone - kept
+
+    def _hyperlinks(self) -> _HyperlinkList:
+        if self._listed is None:
+            self._listed = _HyperlinkList.of(self.xml)
+        return self._listed
+
+    def _hyperlink_cuts(self) -> list[tuple[int, int, bytes]]:
+        """The edits of the `<hyperlinks>` list that `link` asked for: the hyperlinks it
+        replaced or took away cut out, the new ones added last; the list taken away when it
+        would be left empty (the schema wants one hyperlink at least)."""
+        listed = self._hyperlinks()
+        dropped = [span for ref, _, span in listed.links if ref in self._links]
+        new = "".join(listed.element(ref, self._link_ids[ref])
+                      for ref, address in self._links.items() if address).encode()
+        if listed.close < 0:                          # no list yet
+            return [(listed.start, listed.end, listed.wrap(new))] if new else []
+        if not new and len(dropped) == len(listed.links):
+            return [(listed.start, listed.end, b"")]
+        return [(*span, b"") for span in dropped] + [(listed.close, listed.close, new)]
 
     def append(self, rows: Iterable[list[Any]]) -> None:
         """`rows` (lists of values from column A, as `set` takes them) added after the last
@@ -556,7 +798,7 @@ class Worksheet:
         last = max([self._last_row(), *self._added])
         for values in rows:
             last += 1
-            cells = [self._cell(f"{column_letter(c)}{last}", self._style_for(c, None, b""), v)
+            cells = [self._cell(f"{column_letter(c)}{last}", self._style_for(c, None), v)
                      for c, v in enumerate(values)]
             self._added[last] = f'<row r="{last}">'.encode() + b"".join(cells) + b"</row>"
             self.dirty = True
@@ -565,12 +807,10 @@ class Worksheet:
         """The whole cell grid becomes `rows`, row 1 in bold; the rest of the worksheet (views,
         column widths, page setup) stays. Raises `OoxmlError` for a sheet without cells (a
         chart sheet)."""
-        data = SHEET_DATA_RE.search(self.xml)
+        data = _sheet_data(self.xml)
         if data is None:
             raise OoxmlError("the worksheet has no cells to replace (a chart sheet?); nothing written")
-        p = (data.group(1) or b"").decode()
-        end = data.end() if data.group(2) else \
-            self.xml.index(f"</{p}sheetData>".encode(), data.end()) + len(f"</{p}sheetData>")
+        start, end, p = data
         out, last_row, last_col = [], 0, 0
         for r, values in enumerate(rows, start=1):
             filled = [c for c, v in enumerate(values) if v is not None and v != ""]
@@ -583,8 +823,8 @@ class Worksheet:
         body = b"".join(out)
         grid = f"<{p}sheetData>".encode() + body + f"</{p}sheetData>".encode() if body else \
             f"<{p}sheetData/>".encode()
-        self._cuts = [(data.start(), end, grid)]
-        dimension = DIMENSION_TAG_RE.search(self.xml, 0, data.start())
+        self._cuts = [(start, end, grid)]
+        dimension = DIMENSION_TAG_RE.search(self.xml, 0, start)
         if dimension:
             ref = f"A1:{column_letter(last_col - 1)}{last_row}" if last_row + last_col > 2 else "A1"
             tag = f'<{(dimension.group(1) or b"").decode()}dimension ref="{ref}"/>'
@@ -592,10 +832,13 @@ class Worksheet:
         self.dirty = True
 
     def chunks(self) -> Iterator[bytes | memoryview]:
-        """The edited XML as pieces: unchanged stretches are views of the original."""
+        """The edited XML as pieces: unchanged stretches are views of the original. With
+        hyperlinks edited, `link_relations` first."""
         cuts: list[tuple[int, int, bytes]] = list(self._cuts)  # (start, end, replacement)
         if self._rows:
             cuts += [(*self._span(row), xml) for row, xml in self._rows.items()]
+        if self._links:                   # after the cells: never where another cut is
+            cuts += self._hyperlink_cuts()
         if self._added:
             rows = b"".join(self._added[r] for r in sorted(self._added))
             empty = re.search(rb"<sheetData\s*/>", self.xml)
@@ -618,6 +861,76 @@ class Worksheet:
             yield new
             pos = end
         yield view[pos:]
+
+
+# -- a worksheet's hyperlinks ----------------------------------------------------------------
+
+@dataclass
+class _HyperlinkList:
+    """A worksheet part's `<hyperlinks>` list, where its bytes have it."""
+
+    start: int                  # the list's span; start == end: where a new list goes
+    end: int
+    close: int                  # where its end tag starts; -1: no list to add to
+    prefix: str                 # the part's prefix for its main namespace ("x:"), if any
+    rel: str                    # the prefix its root binds to the relationships namespace
+    links: list[tuple[str, str, tuple[int, int]]]   # (cell, relationship id or "", span)
+
+    @classmethod
+    def of(cls, xml: bytes) -> _HyperlinkList:
+        """The list in worksheet part `xml`, or where one goes: after the cells and what the
+        schema puts between (merged cells, conditional formats, validations), before the
+        first element it puts after. Only the part's end is read, tag by tag."""
+        data = _sheet_data(xml)
+        if data is None:
+            raise OoxmlError("the worksheet has no cells to link (a chart sheet?); nothing written")
+        root = TAG_RE.search(xml)
+        rel = min(_rel_prefixes(_attributes(root.group(3)) if root else {}), default="")
+        depth = 0
+        for tag in TAG_RE.finditer(xml, data[1]):
+            closing, name, attributes, empty = tag.groups()
+            if depth == 0 and name == b"hyperlinks" and not closing:
+                return cls._read(xml, tag, data[2], rel)
+            if depth == 0 and (closing or name in AFTER_HYPERLINKS):   # or </worksheet>
+                return cls(tag.start(), tag.start(), -1, data[2], rel, [])
+            depth += 0 if empty else -1 if closing else 1
+        raise OoxmlError("the worksheet XML ends before its end tag; nothing written")
+
+    @classmethod
+    def _read(cls, xml: bytes, tag: re.Match, prefix: str, rel: str) -> _HyperlinkList:
+        if tag.group(4):                              # <hyperlinks/>: replaced when added to
+            return cls(tag.start(), tag.end(), -1, prefix, rel, [])
+        close = re.compile(rb"</(?:\w+:)?hyperlinks\s*>").search(xml, tag.end())
+        if close is None:
+            raise OoxmlError("the worksheet's list of hyperlinks has no end; nothing written")
+        bound = ({rel} | _rel_prefixes(_attributes(tag.group(3)))) - {""}
+        links = []
+        for found in HYPERLINK_RE.finditer(xml, tag.end(), close.start()):
+            attributes = _attributes(found.group(1))
+            own = bound | _rel_prefixes(attributes)
+            rid = next((v for (p, name), v in attributes.items() if name == "id" and p in own), "")
+            links.append((attributes.get(("", "ref"), "").upper(), rid, found.span()))
+        return cls(tag.start(), close.end(), close.start(), prefix, rel, links)
+
+    @property
+    def cells(self) -> set[str]:
+        return {ref for ref, _, _ in self.links}
+
+    def element(self, ref: str, rid: str) -> str:
+        """A hyperlink of cell `ref` to relationship `rid`; it declares the relationships
+        namespace itself when the root does not."""
+        declared = "" if self.rel else f' xmlns:r="{REL_NS}"'
+        return f'<{self.prefix}hyperlink{declared} ref="{ref}" {self.rel or "r"}:id="{rid}"/>'
+
+    def wrap(self, hyperlinks: bytes) -> bytes:
+        """A new list holding `hyperlinks`."""
+        p = self.prefix.encode()
+        return b"<" + p + b"hyperlinks>" + hyperlinks + b"</" + p + b"hyperlinks>"
+
+
+def _rel_prefixes(attributes: dict[tuple[str, str], str]) -> set[str]:
+    """The prefixes a tag's attributes bind to the relationships namespace."""
+    return {name for (p, name), value in attributes.items() if p == "xmlns" and value == REL_NS}
 
 
 # -- the formula scan ------------------------------------------------------------------------

@@ -9,9 +9,11 @@ atomically, the previous version kept as a backup, and a file saved by someone b
 read and our write is read again so their edits are never overwritten.
 
 Times come out aware in the office's zone and go in as its local time (`cells.from_sheet`,
-`cells.to_sheet`). Which cells a write changes is `rows`' decision, as for every store; this
-module holds the rest of the policy (history without repeats, backups, what `check` and
-`repair` say); `ooxml` knows the file format only.
+`cells.to_sheet`). A cell of a link column (`Tautan Website`, `Pratinjau`) that the program
+writes becomes a hyperlink to what it shows, a path relative to the agenda's folder staying
+relative. Which cells a write changes is `rows`' decision, as for every store; this module
+holds the rest of the policy (history without repeats, backups, what `check` and `repair`
+say); `ooxml` knows the file format only.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from automation.core import schema as S
 from automation.ports import AdapterError, Event, RowWrite, Sheet, StoreBusy, WriteReport
 
 log = logging.getLogger(__name__)
+
+_LINKS = frozenset(S.normalise_header(h) for h in S.LINK_HEADERS)
 
 
 class XlsxError(AdapterError):
@@ -310,9 +314,12 @@ def _patch_workbook(data: bytes, worksheet: str, writes: Sequence[RowWrite],
         grid = [sheet.header, *sheet.rows]
         targets, missed = rows.locate(writes, rows.grid_column(grid))
         agenda = book.sheet(worksheet)
+        links = {c for c, h in enumerate(sheet.header) if S.normalise_header(h) in _LINKS}
         for row, col, value in rows.changes(sheet.header, targets,
                                             {n: grid[n - 1] for n in targets}, sheet.formulas):
-            agenda.set(row, col, to_sheet(value, tz))
+            # A link column's cell opens what it shows; a formula cell is left whole.
+            if agenda.set(row, col, to_sheet(value, tz)) and col in links:
+                agenda.link(row, col, str(value) if value else None)
 
     if history:
         # Only rows a previous, interrupted write may have added need looking for.

@@ -21,6 +21,7 @@ class Kind(Enum):
     DATETIME = "datetime"
     TICK = "tick"
     CHOICE = "choice"        # Jenis Berita: one of agenda.news_types
+    LINK = "link"            # an address: the .xlsx cell becomes a hyperlink to it
 
 
 @dataclass(frozen=True)
@@ -78,14 +79,14 @@ COLUMNS: tuple[Column, ...] = (
     Column(LEADER_NOTE, O, Kind.LONG_TEXT, 28, "Catatan pimpinan, misalnya alasan penolakan."),
     Column(PAPER_FILED, O, Kind.TICK, 11, "Dicentang Kasi setelah naskah bertanda tangan disimpan di lemari arsip."),
     Column(STATUS, P, Kind.TEXT, 22, "Diisi program: tahap berita saat ini."),
-    Column(WEBSITE_URL, P, Kind.TEXT, 36, "Diisi program: alamat berita di website."),
+    Column(WEBSITE_URL, P, Kind.LINK, 36, "Diisi program: alamat berita di website."),
     Column(PUBLISHED_AT, P, Kind.DATETIME, 23, "Diisi program: waktu (terakhir) tayang."),
     Column(ARCHIVE_NUMBER, P, Kind.TEXT, 32, "Diisi program: nomor arsip naskah."),
     Column(ARCHIVE_LOCATION, P, Kind.TEXT, 36, "Diisi program: tempat menyimpan naskah fisik."),
     Column(ARCHIVED_AT, P, Kind.DATETIME, 23, "Diisi program: waktu Arsip Fisik pertama kali tercentang."),
     Column(SYSTEM_NOTE, P, Kind.LONG_TEXT, 50, "Diisi program: yang perlu diperbaiki atau yang terjadi."),
     Column(ENTRY_ID, P, Kind.TEXT, 14, "Diisi program: kunci baris. Jangan diubah.", hidden=True),
-    Column(PREVIEW, P, Kind.TEXT, 30, "Diisi program: tautan pratinjau berita, lalu lembar arsipnya.",
+    Column(PREVIEW, P, Kind.LINK, 30, "Diisi program: tautan pratinjau berita, lalu lembar arsipnya.",
            optional=True),
 )
 
@@ -95,6 +96,7 @@ CONTENT_HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.content)
 REQUIRED_HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.required)
 OPTIONAL_HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.optional)
 DATE_HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.kind is Kind.DATETIME)
+LINK_HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.kind is Kind.LINK)
 
 HISTORY_SHEET = "Riwayat"
 HISTORY_HEADERS: tuple[str, ...] = ("Waktu", ENTRY_ID, AGENDA_NUMBER, "Peristiwa", "Keterangan")
