@@ -1,3 +1,3 @@
 """Buku Agenda -> Website: the press-release SOP of the office, automated."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
