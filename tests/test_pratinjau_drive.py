@@ -4,7 +4,6 @@ service account's My Drive, a reader's folder, unknown fields)."""
 
 from __future__ import annotations
 
-import json
 import signal
 from contextlib import closing
 from datetime import timedelta
@@ -32,14 +31,6 @@ class NoSleep:
 
 
 @pytest.fixture
-def key(fake: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("AGENDA_GOOGLE_API_BASE", fake.base_url)
-    path = tmp_path / "credentials.json"
-    path.write_text(json.dumps(fake.service_account_info()))
-    return path
-
-
-@pytest.fixture
 def folder(fake: FakeGoogle) -> str:
     """A folder in a shared drive where the service account is Content manager."""
     drive = fake.add_shared_drive("Humas Bersama")
@@ -53,9 +44,9 @@ def pdf(tmp_path: Path, name: str, text: bytes = b"%PDF-1.4 page") -> Path:
     return path
 
 
-def test_a_page_is_uploaded_once_and_uploaded_again_onto_the_same_file(fake, key, folder,
+def test_a_page_is_uploaded_once_and_uploaded_again_onto_the_same_file(fake, credentials, folder,
                                                                       tmp_path):
-    shelf = DriveShelf(key, folder, sleep=NoSleep())
+    shelf = DriveShelf(credentials, folder, sleep=NoSleep())
     link = shelf.put(pdf(tmp_path, "0001-2026-arsip.pdf", b"%PDF first"))
     [made] = fake.files_in(folder)
     assert link == made["webViewLink"] == f"https://drive.google.com/file/d/{made['id']}/view"
@@ -68,23 +59,23 @@ def test_a_page_is_uploaded_once_and_uploaded_again_onto_the_same_file(fake, key
     assert int(again["version"]) > int(made["version"])
 
 
-def test_a_persons_file_of_the_same_name_is_left_alone(fake, key, folder, tmp_path):
+def test_a_persons_file_of_the_same_name_is_left_alone(fake, credentials, folder, tmp_path):
     theirs = fake.add_file("0001-2026-v1.pdf", b"%PDF theirs", "application/pdf", [folder])
-    DriveShelf(key, folder, sleep=NoSleep()).put(pdf(tmp_path, "0001-2026-v1.pdf"))
+    DriveShelf(credentials, folder, sleep=NoSleep()).put(pdf(tmp_path, "0001-2026-v1.pdf"))
     files = {f["id"]: f["content"] for f in fake.files_in(folder)}
     assert len(files) == 2 and files[theirs] == b"%PDF theirs"
 
 
-def test_the_folder_address_works_as_well_as_its_id(fake, key, folder, tmp_path):
-    shelf = DriveShelf(key, f"https://drive.google.com/drive/folders/{folder}?usp=sharing")
+def test_the_folder_address_works_as_well_as_its_id(fake, credentials, folder, tmp_path):
+    shelf = DriveShelf(credentials, f"https://drive.google.com/drive/folders/{folder}?usp=sharing")
     assert shelf.check() == []
     shelf.put(pdf(tmp_path, "0002-2026-v1.pdf"))
     assert [f["name"] for f in fake.files_in(folder)] == ["0002-2026-v1.pdf"]
 
 
-def test_check_says_what_stops_uploads_and_how_to_fix_it(fake, key, tmp_path):
+def test_check_says_what_stops_uploads_and_how_to_fix_it(fake, credentials, tmp_path):
     def check(folder_id: str) -> str:
-        return " ".join(DriveShelf(key, folder_id, sleep=NoSleep()).check())
+        return " ".join(DriveShelf(credentials, folder_id, sleep=NoSleep()).check())
 
     mine = fake.add_folder("Pratinjau di My Drive", shared="writer")
     assert "My Drive" in check(mine) and "shared drive" in check(mine)
@@ -101,9 +92,9 @@ def test_check_says_what_stops_uploads_and_how_to_fix_it(fake, key, tmp_path):
     assert check(fake.add_folder("Baik", [drive], shared=None)) == ""
 
 
-def test_google_refuses_a_my_drive_folder_and_uploads_pause_after(fake, key, tmp_path):
+def test_google_refuses_a_my_drive_folder_and_uploads_pause_after(fake, credentials, tmp_path):
     mine = fake.add_folder("Pratinjau di My Drive", shared="writer")
-    shelf = DriveShelf(key, mine, sleep=NoSleep())
+    shelf = DriveShelf(credentials, mine, sleep=NoSleep())
     with pytest.raises(ShelfError, match="My Drive"):
         shelf.put(pdf(tmp_path, "0001-2026-v1.pdf"))
     fake.clear_log()
@@ -113,7 +104,7 @@ def test_google_refuses_a_my_drive_folder_and_uploads_pause_after(fake, key, tmp
     assert fake.files_in(mine) == []
 
 
-def test_the_fake_refuses_what_drive_refuses(fake, key, folder):
+def test_the_fake_refuses_what_drive_refuses(fake, credentials, folder):
     from googleapiclient.errors import HttpError
     from googleapiclient.http import MediaInMemoryUpload
 
@@ -121,7 +112,7 @@ def test_the_fake_refuses_what_drive_refuses(fake, key, folder):
     from automation.media.drive import drive_service
     from automation.pratinjau.drive import SCOPES
 
-    files = drive_service(load_credentials(key, SCOPES)).files()
+    files = drive_service(load_credentials(credentials, SCOPES)).files()
     media = MediaInMemoryUpload(b"%PDF", mimetype="application/pdf", resumable=False)
     with pytest.raises(HttpError, match="Invalid field selection webLink"):
         files.get(fileId=folder, fields="id,webLink", supportsAllDrives=True).execute()
@@ -156,15 +147,8 @@ def drive_pages(fake: FakeGoogle, folder: str) -> dict[str, dict]:
     return {f["name"]: f for f in fake.files_in(folder)}
 
 
-@pytest.fixture
-def google_api(fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> FakeGoogle:
-    monkeypatch.setenv("AGENDA_GOOGLE_API_BASE", fake.base_url)
-    return fake
-
-
-def test_the_cell_links_to_the_drive_file_and_an_update_keeps_the_link(google_api, folder,
+def test_the_cell_links_to_the_drive_file_and_an_update_keeps_the_link(fake, credentials, folder,
                                                                        tmp_path):
-    fake = google_api
     agenda = drive_agenda(tmp_path, fake, folder, [row("Gubernur Resmikan Jembatan")])
     agenda.cycle(NOW)
     pages = drive_pages(fake, folder)
@@ -195,8 +179,7 @@ def test_the_cell_links_to_the_drive_file_and_an_update_keeps_the_link(google_ap
     assert agenda.by_title("Gubernur Resmikan Jembatan")[S.PREVIEW] == arsip["webViewLink"]
 
 
-def test_drive_down_publishes_all_the_same_and_uploads_later(google_api, folder, tmp_path):
-    fake = google_api
+def test_drive_down_publishes_all_the_same_and_uploads_later(fake, credentials, folder, tmp_path):
     agenda = drive_agenda(tmp_path, fake, folder, [approved("A")])
     fake.server_error(lambda r: r.path.startswith("/upload/"), times=50, status=503)
     agenda.cycle(NOW)                               # the new row's ID is saved first
@@ -219,8 +202,7 @@ def test_drive_down_publishes_all_the_same_and_uploads_later(google_api, folder,
     "after:automation.pratinjau.drive.DriveShelf.put",         # uploaded, not recorded
     "after:automation.ledger.Ledger.link_preview",             # recorded, the cell not written
 ])
-def test_killed_while_uploading_one_drive_file_per_page(google_api, folder, tmp_path, step):
-    fake = google_api
+def test_killed_while_uploading_one_drive_file_per_page(fake, credentials, folder, tmp_path, step):
     agenda = drive_agenda(tmp_path, fake, folder, [row("A")])
     runs = Runs(agenda.folder, {"AGENDA_GOOGLE_API_BASE": fake.base_url}, cwd=agenda.folder)
     assert runs.killed(step, 1).returncode == -signal.SIGKILL, runs.report()
@@ -235,8 +217,7 @@ def test_killed_while_uploading_one_drive_file_per_page(google_api, folder, tmp_
     assert outcomes[-1] == "done", outcomes
 
 
-def test_check_names_a_my_drive_folder_before_going_live(google_api, tmp_path):
-    fake = google_api
+def test_check_names_a_my_drive_folder_before_going_live(fake, credentials, tmp_path):
     mine = fake.add_folder("Pratinjau di My Drive", shared="writer")
     agenda = drive_agenda(tmp_path, fake, mine, [row("A")])
     runs = Runs(agenda.folder, {"AGENDA_GOOGLE_API_BASE": fake.base_url}, cwd=agenda.folder)
@@ -254,8 +235,7 @@ def test_check_names_a_my_drive_folder_before_going_live(google_api, tmp_path):
     assert done.returncode == 0, done.stdout
 
 
-def test_each_page_costs_two_drive_requests(google_api, folder, tmp_path):
-    fake = google_api
+def test_each_page_costs_two_drive_requests(fake, credentials, folder, tmp_path):
     agenda = drive_agenda(tmp_path, fake, folder, [row(f"Berita {i}") for i in range(3)])
     fake.clear_log()
     agenda.cycle(NOW)
@@ -272,9 +252,8 @@ def test_each_page_costs_two_drive_requests(google_api, folder, tmp_path):
     assert all(r[S.PREVIEW].startswith("https://drive.google.com/file/d/") for r in agenda.rows())
 
 
-def test_pages_made_before_the_folder_was_set_are_uploaded_once_it_is(google_api, folder,
+def test_pages_made_before_the_folder_was_set_are_uploaded_once_it_is(fake, credentials, folder,
                                                                      tmp_path):
-    fake = google_api
     agenda = GoogleAgenda(tmp_path / "kantor", [row("A")],
                           config_toml(preview={"enabled": True}), fake=fake)
     agenda.cycle(NOW)

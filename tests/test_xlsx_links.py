@@ -180,12 +180,17 @@ def test_a_cell_without_a_hyperlink_emptied_changes_nothing(tmp_path):
     assert not book.changed
 
 
-def test_the_last_hyperlink_taken_away_takes_the_list_with_it(tmp_path):
-    path = tmp_path / "plain.xlsx"
+def plain_workbook(path: Path) -> Path:
+    """A one-row workbook as openpyxl saves it: its worksheet has no relationships part."""
     book = openpyxl.Workbook()
     book.active.title = "Agenda"
     book.active.append(["a", None])
     book.save(path)
+    return path
+
+
+def test_the_last_hyperlink_taken_away_takes_the_list_with_it(tmp_path):
+    path = plain_workbook(tmp_path / "plain.xlsx")
     patch(path, {(1, 1): SITE})
     assert parts(path)[RELS].count(b"<Relationship ") == 1
     patch(path, {(1, 1): None})
@@ -195,11 +200,7 @@ def test_the_last_hyperlink_taken_away_takes_the_list_with_it(tmp_path):
 
 
 def test_a_worksheet_without_relationships_gets_its_part(tmp_path):
-    path = tmp_path / "plain.xlsx"
-    book = openpyxl.Workbook()
-    book.active.title = "Agenda"
-    book.active.append(["a", None])
-    book.save(path)
+    path = plain_workbook(tmp_path / "plain.xlsx")
     assert RELS not in parts(path)
     patch(path, {(1, 1): PDF})
     got = parts(path)
@@ -213,11 +214,7 @@ def test_a_worksheet_without_relationships_gets_its_part(tmp_path):
 
 
 def test_a_content_types_part_without_rels_gets_the_default(tmp_path):
-    path = tmp_path / "plain.xlsx"
-    book = openpyxl.Workbook()
-    book.active.title = "Agenda"
-    book.active.append(["a", None])
-    book.save(path)
+    path = plain_workbook(tmp_path / "plain.xlsx")
     bare = {n: re.sub(rb'<Default Extension="rels"[^>]*/>', b"", x) if n == "[Content_Types].xml"
             else x for n, x in parts(path).items()}
     with zipfile.ZipFile(path, "w") as z:
