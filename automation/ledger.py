@@ -245,6 +245,8 @@ class Meta:
                      "settings`): changed settings make the next cycle read the agenda")
     hold_since = _Time("since when approvals cannot be trusted (SPEC rule 7; the admin is told "
                        "once per episode, the notice keyed by this time)")
+    pages_refused_at = _Time("when Google last refused to take a page into the Drive folder "
+                             "for good (uploads pause for a while, see `previewing`)")
     # Health: `check`, the `Status Program` worksheet, the admin's notices.
     last_success = _Time("the end of the last cycle that ran")
     last_error = _Text("why the last cycle that could not run could not run")

@@ -15,7 +15,8 @@ import pytest
 from automation import config as config_module
 from automation.core import schema as S
 from automation.ledger import Ledger
-from automation.pratinjau.drive import MARK, DriveShelf, ShelfError
+from automation.pratinjau.drive import MARK, DriveShelf
+from automation.pratinjau.pages import ShelfRefused
 from tests.fakes.google import SERVICE_ACCOUNT, FakeGoogle
 from tests.support.config import config_toml
 from tests.support.google_workspace import GoogleAgenda, google_config
@@ -92,15 +93,10 @@ def test_check_says_what_stops_uploads_and_how_to_fix_it(fake, credentials, tmp_
     assert check(fake.add_folder("Baik", [drive], shared=None)) == ""
 
 
-def test_google_refuses_a_my_drive_folder_and_uploads_pause_after(fake, credentials, tmp_path):
+def test_google_refuses_a_my_drive_folder(fake, credentials, tmp_path):
     mine = fake.add_folder("Pratinjau di My Drive", shared="writer")
-    shelf = DriveShelf(credentials, mine, sleep=NoSleep())
-    with pytest.raises(ShelfError, match="My Drive"):
-        shelf.put(pdf(tmp_path, "0001-2026-v1.pdf"))
-    fake.clear_log()
-    with pytest.raises(ShelfError, match="My Drive"):
-        shelf.put(pdf(tmp_path, "0002-2026-v1.pdf"))
-    assert fake.drive_requests == 0                 # refused for good: not asked again soon
+    with pytest.raises(ShelfRefused, match="My Drive"):
+        DriveShelf(credentials, mine, sleep=NoSleep()).put(pdf(tmp_path, "0001-2026-v1.pdf"))
     assert fake.files_in(mine) == []
 
 
@@ -269,3 +265,41 @@ def test_pages_made_before_the_folder_was_set_are_uploaded_once_it_is(fake, cred
     [made] = fake.files_in(folder)
     assert made["content"] == kept.read_bytes()
     assert agenda.by_title("A")[S.PREVIEW] == made["webViewLink"]
+
+
+def uploads_tried(fake: FakeGoogle) -> int:
+    return sum(1 for r in fake.requests_log if r.path.startswith("/upload/"))
+
+
+def test_a_refused_folder_pauses_uploads_and_they_resume_once_it_is_fixed(fake, credentials,
+                                                                        tmp_path):
+    mine = fake.add_folder("Pratinjau di My Drive", shared="writer")
+    agenda = drive_agenda(tmp_path, fake, mine, [row(f"Berita {i}") for i in range(3)])
+    agenda.cycle(NOW)
+    assert uploads_tried(fake) == 1                 # refused: the other pages wait
+    fake.clear_log()
+    for seconds in (30, 60, 90):
+        agenda.cycle(NOW + timedelta(seconds=seconds))
+    assert uploads_tried(fake) == 0                 # paused, not asked again every cycle
+    assert {r[S.STATUS] for r in agenda.rows()} == {"Menunggu Paraf Kadis"}
+    # The administrator moves the folder into a shared drive: after the pause, all go up.
+    fake.update_file(mine, parents=[fake.add_shared_drive("Humas")])
+    agenda.cycle(NOW + timedelta(minutes=11))
+    agenda.cycle(NOW + timedelta(minutes=11, seconds=30))
+    assert len(fake.files_in(mine)) == 3
+    assert all(r[S.PREVIEW].startswith("https://drive.google.com/") for r in agenda.rows())
+
+
+def test_drive_out_of_reach_ends_the_cycles_uploads_at_the_first_page(fake, credentials,
+                                                                      folder, tmp_path):
+    agenda = drive_agenda(tmp_path, fake, folder, [row(f"Berita {i}") for i in range(3)])
+    fake.rate_limit(lambda r: r.api == "drive" and agenda.spreadsheet_id not in r.path,
+                    times=10_000, retry_after=0)
+    report = agenda.cycle(NOW)
+    asked = [r for r in fake.requests_log if r.api == "drive"
+             and agenda.spreadsheet_id not in r.path]
+    assert len(asked) <= 3, [r.path for r in asked]  # one page's brief retries, no more
+    assert report.write_error == "" and len(agenda.rows()) == 3
+    fake.clear_faults()
+    agenda.cycle(NOW + timedelta(seconds=30))
+    assert len(fake.files_in(folder)) == 3

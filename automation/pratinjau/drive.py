@@ -9,7 +9,8 @@ files (Content manager or Contributor). `check` says which of these is missing.
 Uploading is not idempotent, so a page is looked for by name among the program's own files in
 the folder first (marked in `appProperties`): an upload whose answer was lost, or a Lembar Arsip
 made again after an update, replaces the content of the file already there, which keeps its
-link.
+link. Pages are not urgent (the notice carries the file itself): Drive out of reach is retried
+briefly, then left to a later cycle.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from googleapiclient.errors import HttpError
 
 from automation.google_api import GoogleError, RetryPolicy, load_credentials
 from automation.media.drive import FOLDER, HTTPLIB2_ERRORS, drive_id, drive_service
-from automation.ports import AdapterError
+from automation.pratinjau.pages import ShelfError, ShelfRefused
 
 log = logging.getLogger(__name__)
 
@@ -33,37 +34,27 @@ log = logging.getLogger(__name__)
 SCOPES = ("https://www.googleapis.com/auth/drive",)
 MARK = "bukuAgendaPage"                 # appProperties key of the program's files: the file name
 PDF = "application/pdf"
-# After Google refused an upload for good (folder gone, no permission), uploads are not tried
-# again for this long: a misconfiguration costs one request and one log line per 10 minutes.
-REFUSAL_PAUSE = 600.0
 
 T = TypeVar("T")
-
-
-class ShelfError(AdapterError):
-    """A page could not be put in the Drive folder; the message says why and what to fix."""
 
 
 class DriveShelf:
     """Puts page files into one Drive folder; `put` returns the file's web link."""
 
     def __init__(self, credentials_file: Path | str, folder_id: str,
-                 sleep: Callable[[float], Any] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic):
+                 sleep: Callable[[float], Any] = time.sleep):
         self.credentials_file = Path(credentials_file)
         # The folder's address pasted whole works as well as its ID.
         self.folder_id = drive_id(folder_id) or folder_id.strip()
-        self.sleep, self.clock = sleep, clock
+        self.sleep = sleep
         self._service: Any = None
         self._email = ""
         self._drive_id = ""                 # the shared drive holding the folder, once known
-        self._refused: tuple[float, str] | None = None
 
     def put(self, path: Path) -> str:
         """The file at `path` in the folder under its name (the program's earlier file of that
-        name gets the new content); returns its webViewLink. Raises `ShelfError`."""
-        if self._refused and self.clock() - self._refused[0] < REFUSAL_PAUSE:
-            raise ShelfError(self._refused[1])
+        name gets the new content); returns its webViewLink. Raises `ShelfError`
+        (`ShelfRefused` when only the administrator can change that)."""
         from googleapiclient.http import MediaInMemoryUpload
         self._connect()
         media = MediaInMemoryUpload(path.read_bytes(), mimetype=PDF, resumable=False)
@@ -80,7 +71,6 @@ class DriveShelf:
         # A create whose answer was lost is found by name next time: never sent twice blindly.
         reply = self._call(lambda: request.execute(num_retries=0), f"uploading {path.name}",
                            idempotent=bool(existing))
-        self._refused = None
         return str(reply["webViewLink"])
 
     def check(self) -> list[str]:
@@ -115,7 +105,7 @@ class DriveShelf:
             try:
                 credentials = load_credentials(self.credentials_file, SCOPES)
             except GoogleError as error:
-                raise ShelfError(str(error)) from error
+                raise ShelfRefused(str(error)) from error
             self._email = credentials.service_account_email
             self._service = drive_service(credentials)
 
@@ -138,20 +128,18 @@ class DriveShelf:
         return mine[0] if mine else None
 
     def _call(self, call: Callable[[], T], what: str, idempotent: bool = True) -> T:
-        """One Drive call under the shared retry policy; every failure is a `ShelfError`
-        saying what to do, and a refusal pauses uploads (`REFUSAL_PAUSE`)."""
+        """One Drive call, retried briefly (a page can wait for a later cycle; the cycle's
+        write-back should not); every failure is a `ShelfError` saying what to do."""
         try:
-            return RetryPolicy(sleep=self.sleep).call(call, what=f"Google Drive: {what}",
-                                                      idempotent=idempotent)
+            return RetryPolicy(attempts=3, budget=15.0, sleep=self.sleep).call(
+                call, what=f"Google Drive: {what}", idempotent=idempotent)
         except GoogleError as error:        # retries used up: Drive unavailable for now
             raise ShelfError(f"Google Drive unavailable while {what}: {error}") from error
         except HttpError as error:
-            message = self._refusal(error)
-            self._refused = (self.clock(), message)
-            raise ShelfError(message) from error
+            raise ShelfRefused(self._refusal(error)) from error
         except google.auth.exceptions.RefreshError as error:
-            raise ShelfError("the service-account key was refused by Google: make a new key and "
-                             "check agenda.credentials_file") from error
+            raise ShelfRefused("the service-account key was refused by Google: make a new key "
+                               "and check agenda.credentials_file") from error
         except HTTPLIB2_ERRORS as error:
             raise ShelfError(f"Google Drive unreachable while {what}: "
                              f"{type(error).__name__}") from error

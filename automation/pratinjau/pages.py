@@ -10,10 +10,21 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from automation.ports import AdapterError
 from automation.pratinjau.page import Page
 
 if TYPE_CHECKING:
     from automation.pratinjau.drive import DriveShelf
+
+
+class ShelfError(AdapterError):
+    """A page could not be put in the Drive folder now (Drive out of reach); the message says
+    why."""
+
+
+class ShelfRefused(ShelfError):
+    """Google refused for good (folder gone or not shared, no permission, a My Drive folder):
+    nothing changes until the administrator fixes it; the message says how."""
 
 
 class Pages:

@@ -8,13 +8,15 @@ half-way is made again under the same name, whole (the renderer renames it into 
 With a Drive folder (Google backend), a recorded page is then uploaded, journaled the same
 way; the cell gets its Drive link from the cycle after. A page that cannot be made or
 uploaded never holds anything up: the row stays unsettled and is tried again next cycle, and
-the notice goes without it (or with the file alone).
+the notice goes without it (or with the file alone). Drive out of reach ends the cycle's
+uploads; Drive refusing them (a misconfigured folder) pauses them for `REFUSAL_PAUSE`.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 
 from automation.core import schema as S
@@ -23,6 +25,7 @@ from automation.core.workflow import Decision, Status, Waiting
 from automation.ledger import MadePage
 from automation.ports import AdapterError
 from automation.pratinjau.page import ARSIP, PRATINJAU, Approval, Archive, Page, file_name
+from automation.pratinjau.pages import ShelfRefused
 from automation.publishers.static_site import OFFICE
 from automation.steps.context import Context
 from automation.steps.planning import Planner, Resolved
@@ -32,6 +35,9 @@ log = logging.getLogger(__name__)
 # Pages made in one cycle at most (about 0.15 s each): the rest are made by the next cycles,
 # so that the first cycle after an upgrade, or a day's rows pasted at once, stays short.
 PAGES_PER_CYCLE = 20
+# After Google refused a page for good, uploads wait this long (or for a restart after the
+# fix): a misconfigured folder costs a few requests and one warning per pause, not per cycle.
+REFUSAL_PAUSE = timedelta(minutes=10)
 
 
 @dataclass
@@ -91,13 +97,15 @@ def make_pages(ctx: Context, jobs: list[PageJob], planner: Planner) -> None:
     """Make every page asked for; a failure is logged and the row tried again next cycle."""
     if not ctx.ws.pages.write:
         return
+    refused = ctx.ledger.meta.pages_refused_at
+    uploading = refused is None or ctx.now - refused >= REFUSAL_PAUSE
     for job in jobs:
         if ctx.stop():
             break
         if job.render and not _make(ctx, job, planner):
             continue
-        if not ctx.ws.pages.linked(job.made.link):
-            _upload(ctx, job)
+        if uploading and not ctx.ws.pages.linked(job.made.link):
+            uploading = _upload(ctx, job)
 
 
 def _make(ctx: Context, job: PageJob, planner: Planner) -> bool:
@@ -120,22 +128,31 @@ def _make(ctx: Context, job: PageJob, planner: Planner) -> bool:
     return True
 
 
-def _upload(ctx: Context, job: PageJob) -> None:
+def _upload(ctx: Context, job: PageJob) -> bool:
     """A recorded page into the Drive folder; its link is recorded with it. A page killed
-    mid-upload is uploaded again onto the same Drive file (the shelf finds it by name)."""
+    mid-upload is uploaded again onto the same Drive file (the shelf finds it by name).
+    Returns whether the next page may be tried in this cycle."""
     path = Path(job.made.path)
     seq = ctx.ledger.begin(job.entry.entry_id, f"{job.kind} upload", path.name, ctx.now)
     try:
         link = ctx.ws.pages.upload(path)
-    except Exception as err:  # the page stays on the server; the upload is tried next cycle
-        log.warning("%s for %s could not be uploaded: %s", job.kind, job.entry.entry_id, err,
-                    exc_info=not isinstance(err, (AdapterError, OSError)))
-        ctx.ledger.finish(seq, f"failed: {err}", ctx.now)
-        return
+    except Exception as err:  # the page stays on the server; the upload is tried later
+        refused = isinstance(err, ShelfRefused)
+        later = f"again after {REFUSAL_PAUSE.seconds // 60} minutes" if refused else "next cycle"
+        log.log(logging.ERROR if refused else logging.WARNING,
+                "%s for %s could not be uploaded (pages are uploaded %s): %s", job.kind,
+                job.entry.entry_id, later, err, exc_info=not isinstance(err, (AdapterError, OSError)))
+        with ctx.ledger.transaction():
+            ctx.ledger.finish(seq, f"failed: {err}", ctx.now)
+            if refused:
+                ctx.ledger.meta.pages_refused_at = ctx.now
+        return False
     with ctx.ledger.transaction():
         ctx.ledger.link_preview(job.entry.entry_id, job.kind, job.fingerprint, link)
         ctx.ledger.finish(seq, "done", ctx.now)
+        ctx.ledger.meta.pages_refused_at = None
     log.info("%s %s uploaded: %s", job.decision.memory.agenda_number, job.kind, link)
+    return True
 
 
 def _page(ctx: Context, job: PageJob, resolved: Resolved) -> Page:

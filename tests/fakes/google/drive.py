@@ -262,6 +262,8 @@ class Drive:
             f = self._files[file_id]
             for key, value in changes.items():
                 setattr(f, key, list(value) if key == "parents" else value)
+            if "parents" in changes:            # moved into (or out of) a shared drive
+                f.drive = next((self._files[p].drive for p in f.parents if p in self._files), None)
             self._touch(f)
 
     def drive_file(self, file_id: str) -> dict:
