@@ -155,7 +155,8 @@ def drive_service(credentials: Any, timeout: float = HTTP_TIMEOUT) -> Any:
 HTTPLIB2_ERRORS = (httplib2.HttpLib2Error, http.client.HTTPException, socket.gaierror)
 
 
-def _reason(error: HttpError) -> str:
+def error_reason(error: HttpError) -> str:
+    """Drive's reason for an error reply ("notFound", "storageQuotaExceeded"), or ""."""
     details = error.error_details
     if isinstance(details, list) and details and isinstance(details[0], dict):
         return str(details[0].get("reason") or "")
@@ -318,7 +319,8 @@ class DriveFolder:
                     "that the Drive API is enabled for the key's project, and that the key is "
                     "not revoked."]
         except HttpError as error:
-            return [f"Google Drive refused {email}: HTTP {error.resp.status} {_reason(error)}. "
+            return [f"Google Drive refused {email}: HTTP {error.resp.status} "
+                    f"{error_reason(error)}. "
                     "Enable the Drive API for the key's project."]
         try:
             ensure_writable(self.cache_dir)
@@ -354,7 +356,7 @@ class DriveFolder:
             detail = f"HTTP {error.status}" if error.status else "tidak ada jawaban"
             raise SourceUnavailable(str(error), OUTAGE.format(detail)) from error
         except HttpError as error:
-            status, reason = error.resp.status, _reason(error)
+            status, reason = error.resp.status, error_reason(error)
             if status == 404 or (status == 403 and reason in _ROW_REASONS):
                 raise
             what = f"HTTP {status}{' ' + reason if reason else ''}"
@@ -545,7 +547,7 @@ class DriveFolder:
             raise StaffFix(self._download_note(shown, error)) from None
 
     def _download_note(self, shown: str, error: HttpError) -> str:
-        reason = _reason(error)
+        reason = error_reason(error)
         if reason == "downloadQuotaExceeded":
             return QUOTA.format(shown)
         if reason in ("cannotDownloadFile", "insufficientFilePermissions"):
@@ -588,7 +590,7 @@ class DriveFolder:
                 data = self._call(lambda: self._service.files().export(
                     fileId=meta["id"], mimeType="text/html").execute(num_retries=0))
             except HttpError as error:
-                if _reason(error) == "exportSizeLimitExceeded":
+                if error_reason(error) == "exportSizeLimitExceeded":
                     raise StaffFix(
                         f"Google Dokumen '{name}' terlalu besar untuk dibaca program (batas "
                         "ekspor Google 10 MB). Kecilkan atau hapus gambar di dalamnya.") from None

@@ -24,7 +24,7 @@ import google.auth.exceptions
 from googleapiclient.errors import HttpError
 
 from automation.google_api import GoogleError, RetryPolicy, load_credentials
-from automation.media.drive import FOLDER, HTTPLIB2_ERRORS, drive_id, drive_service
+from automation.media.drive import FOLDER, HTTPLIB2_ERRORS, drive_id, drive_service, error_reason
 from automation.pratinjau.pages import ShelfError, ShelfRefused
 
 log = logging.getLogger(__name__)
@@ -146,9 +146,7 @@ class DriveShelf:
 
     def _refusal(self, error: HttpError) -> str:
         status = error.resp.status
-        reason = (error.error_details[0].get("reason", "")
-                  if isinstance(error.error_details, list) and error.error_details
-                  and isinstance(error.error_details[0], dict) else "")
+        reason = error_reason(error)
         where = f"preview.drive_folder_id {self.folder_id}"
         if status == 404:
             return (f"{where} is not shared with {self._email}, or does not exist: add that "
