@@ -69,6 +69,21 @@ def outage(ledger: Ledger, cfg: Config, now: datetime, notes: list[str]) -> None
         ledger.meta.outage = text
 
 
+def pages_refused(ledger: Ledger, cfg: Config, now: datetime, why: str) -> None:
+    """Google refused a page for the Drive folder for good (a misconfiguration): recorded,
+    and the administrator told once, when that starts (the first page uploaded ends it)."""
+    first = ledger.meta.pages_refused_at is None
+    ledger.meta.pages_refused_at = now
+    if first:
+        queue(ledger, cfg.notify, "", [for_admin(
+            "Pratinjau tidak dapat diunggah ke Google Drive",
+            "Google Drive menolak menyimpan Pratinjau dan Lembar Arsip di folder "
+            f"preview.drive_folder_id ({why}).\nBerkasnya tetap dibuat di server dan tetap "
+            "dikirim bersama pemberitahuan; tautan di kolom Pratinjau menyusul setelah folder "
+            f"diperbaiki. Server: {platform.node()}. Jalankan 'check' di server.",
+            f"pratinjau-ditolak:{now.isoformat()}")], "", now)
+
+
 def stale(ledger: Ledger, cfg: Config, now: datetime) -> str | None:
     """Why the running service looks stopped or failing, for `check` (None: fine)."""
     last = ledger.meta.last_success
@@ -116,6 +131,7 @@ def status_rows(ledger: Ledger, cfg: Config, now: datetime) -> list[list[Any]]:
         ["Pemberitahuan belum terkirim", ledger.notices_waiting()],
         ["Gangguan sumber media/naskah", meta.outage or "-"],
         ["Gangguan sejak", meta.outage_since or "-"],
+        ["Pratinjau ditolak Google Drive", meta.pages_refused_at or "-"],
         ["Server", platform.node()],
         ["Lembar ini diperbarui", now],
         ["Catatan", f"Lembar ini diperbarui program tiap {cfg.notify.heartbeat_minutes} menit. "

@@ -246,7 +246,8 @@ class Meta:
     hold_since = _Time("since when approvals cannot be trusted (SPEC rule 7; the admin is told "
                        "once per episode, the notice keyed by this time)")
     pages_refused_at = _Time("when Google last refused to take a page into the Drive folder "
-                             "for good (uploads pause for a while, see `previewing`)")
+                             "for good (uploads pause for a while, see `previewing`; the admin "
+                             "is told when it is first set)")
     # Health: `check`, the `Status Program` worksheet, the admin's notices.
     last_success = _Time("the end of the last cycle that ran")
     last_error = _Text("why the last cycle that could not run could not run")

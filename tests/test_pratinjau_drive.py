@@ -14,6 +14,7 @@ import pytest
 
 from automation import config as config_module
 from automation.core import schema as S
+from automation.health import status_rows
 from automation.ledger import Ledger
 from automation.pratinjau.drive import MARK, DriveShelf
 from automation.pratinjau.pages import ShelfRefused
@@ -128,8 +129,14 @@ def test_the_fake_refuses_what_drive_refuses(fake, credentials, folder):
 
 # -- in the cycle ----------------------------------------------------------------------------
 
-def drive_agenda(tmp_path: Path, fake: FakeGoogle, folder: str, rows: list) -> GoogleAgenda:
-    config = config_toml(preview={"enabled": True, "drive_folder_id": folder})
+ADMIN = "telegram:1001"
+
+
+def drive_agenda(tmp_path: Path, fake: FakeGoogle, folder: str, rows: list,
+                 admin: bool = False) -> GoogleAgenda:
+    """With `admin`, notices for the administrator are queued (no channel sends them)."""
+    notify = {"recipients": {"admin": [ADMIN]}} if admin else {}
+    config = config_toml(preview={"enabled": True, "drive_folder_id": folder}, notify=notify)
     return GoogleAgenda(tmp_path / "kantor", rows, config, fake=fake)
 
 
@@ -274,7 +281,8 @@ def uploads_tried(fake: FakeGoogle) -> int:
 def test_a_refused_folder_pauses_uploads_and_they_resume_once_it_is_fixed(fake, credentials,
                                                                         tmp_path):
     mine = fake.add_folder("Pratinjau di My Drive", shared="writer")
-    agenda = drive_agenda(tmp_path, fake, mine, [row(f"Berita {i}") for i in range(3)])
+    agenda = drive_agenda(tmp_path, fake, mine, [row(f"Berita {i}") for i in range(3)],
+                          admin=True)
     agenda.cycle(NOW)
     assert uploads_tried(fake) == 1                 # refused: the other pages wait
     fake.clear_log()
@@ -282,12 +290,24 @@ def test_a_refused_folder_pauses_uploads_and_they_resume_once_it_is_fixed(fake, 
         agenda.cycle(NOW + timedelta(seconds=seconds))
     assert uploads_tried(fake) == 0                 # paused, not asked again every cycle
     assert {r[S.STATUS] for r in agenda.rows()} == {"Menunggu Paraf Kadis"}
+    agenda.cycle(NOW + timedelta(minutes=10, seconds=30))
+    assert uploads_tried(fake) == 1                 # tried again after the pause, refused again
+    with closing(Ledger(agenda.cfg.state_dir / "ledger.sqlite3")) as ledger:
+        told = ledger.db.execute("SELECT subject, text FROM notices WHERE address = ?",
+                                 (ADMIN,)).fetchall()
+        shown = dict((r[0], r[1]) for r in status_rows(ledger, agenda.cfg, LATER))
+    [(subject, text)] = told                        # the administrator is told once
+    assert subject == "Pratinjau tidak dapat diunggah ke Google Drive"
+    assert "My Drive" in text and "check" in text
+    assert shown["Pratinjau ditolak Google Drive"] != "-"
     # The administrator moves the folder into a shared drive: after the pause, all go up.
     fake.update_file(mine, parents=[fake.add_shared_drive("Humas")])
-    agenda.cycle(NOW + timedelta(minutes=11))
-    agenda.cycle(NOW + timedelta(minutes=11, seconds=30))
+    agenda.cycle(NOW + timedelta(minutes=21))
+    agenda.cycle(NOW + timedelta(minutes=21, seconds=30))
     assert len(fake.files_in(mine)) == 3
     assert all(r[S.PREVIEW].startswith("https://drive.google.com/") for r in agenda.rows())
+    with closing(Ledger(agenda.cfg.state_dir / "ledger.sqlite3")) as ledger:
+        assert ledger.meta.pages_refused_at is None            # over
 
 
 def test_drive_out_of_reach_ends_the_cycles_uploads_at_the_first_page(fake, credentials,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
+from automation import health
 from automation.core import schema as S
 from automation.core.entry import Content, Entry
 from automation.core.workflow import Decision, Status, Waiting
@@ -145,7 +146,7 @@ def _upload(ctx: Context, job: PageJob) -> bool:
         with ctx.ledger.transaction():
             ctx.ledger.finish(seq, f"failed: {err}", ctx.now)
             if refused:
-                ctx.ledger.meta.pages_refused_at = ctx.now
+                health.pages_refused(ctx.ledger, ctx.ws.config, ctx.now, str(err))
         return False
     with ctx.ledger.transaction():
         ctx.ledger.link_preview(job.entry.entry_id, job.kind, job.fingerprint, link)
