@@ -18,6 +18,8 @@ from automation.health import status_rows
 from automation.ledger import Ledger
 from automation.pratinjau.drive import MARK, DriveShelf
 from automation.pratinjau.pages import ShelfRefused
+from automation.service import Service
+from tests.fakes.fonnte import FakeFonnte
 from tests.fakes.google import SERVICE_ACCOUNT, FakeGoogle
 from tests.support.config import config_toml
 from tests.support.google_workspace import GoogleAgenda, google_config
@@ -323,3 +325,18 @@ def test_drive_out_of_reach_ends_the_cycles_uploads_at_the_first_page(fake, cred
     fake.clear_faults()
     agenda.cycle(NOW + timedelta(seconds=30))
     assert len(fake.files_in(folder)) == 3
+
+
+def test_a_whatsapp_plan_without_files_gets_the_drive_link_of_the_pratinjau(
+        fake, credentials, folder, tmp_path, monkeypatch):
+    monkeypatch.setenv("FONNTE_TOKEN", "fonnte-device-token")
+    with FakeFonnte(token="fonnte-device-token", free_plan=True) as wa:
+        config = config_toml(preview={"enabled": True, "drive_folder_id": folder},
+                             notify={"fonnte": {"api_base": wa.base_url},
+                                     "recipients": {"kadis": ["wa:0812111"]}})
+        agenda = GoogleAgenda(tmp_path / "kantor", [row("Rapat Koordinasi")], config, fake=fake)
+        Service(agenda.cfg).tick(NOW)
+        [made] = fake.files_in(folder)
+        [kadis] = wa.messages
+    assert kadis.file is None                       # this plan sends no files: the link instead
+    assert kadis.text.splitlines()[-1] == f"Buka Pratinjau: {made['webViewLink']}"
