@@ -85,10 +85,9 @@ class Cycle:
                     log.info("stop requested: leaving the remaining rows for the next cycle")
                     report.interrupted = True
                     break
-                write = self._complete(planned, agenda, report)
-                if write.cells:
-                    writes.append(write)
-        previewing.make_pages(ctx, self.pages, self.planner)
+                writes.append(self._complete(planned, agenda, report))
+        previewing.make_pages(ctx, self.pages, self.planner)    # may add a Drive link to a write
+        writes = [write for write in writes if write.cells]
         report.missed_writes, report.write_error = writing.write_back(ctx, writes, sheet,
                                                                       report.interrupted)
         report.deferred, report.postponed = ctx.tally.deferred, ctx.tally.postponed
@@ -135,9 +134,9 @@ class Cycle:
         recheck = ctx.after_decision(entry, decision)
         decision, page = previewing.wanted(ctx, entry, decision, planned.content,
                                            planned.resolved, acted, len(self.pages))
-        if page is not None:
-            self.pages.append(page)
         write = writing.row_write(ctx, planned, decision, acted)
+        if page is not None:
+            self.pages.append(replace(page, write=write))
         # A row waiting for its video is looked at every cycle until it is published.
         ctx.tally.preparing += decision.preparing
         if decision.action is None and not decision.preparing:

@@ -6,7 +6,8 @@ Each page is journaled like any other effect (begin, file, record and finish tog
 once per entry, kind and content version: a page recorded is never made again, one killed
 half-way is made again under the same name, whole (the renderer renames it into place).
 With a Drive folder (Google backend), a recorded page is then uploaded, journaled the same
-way; the cell gets its Drive link from the cycle after. A page that cannot be made or
+way, and its Drive link goes into the row's write of this cycle (a link recorded but not
+written is written by the next one: the row stays unsettled until then). A page that cannot be made or
 uploaded never holds anything up: the row stays unsettled and is tried again next cycle, and
 the notice goes without it (or with the file alone). Drive out of reach ends the cycle's
 uploads; Drive refusing them (a misconfigured folder) pauses them for `REFUSAL_PAUSE`.
@@ -24,7 +25,7 @@ from automation.core import schema as S
 from automation.core.entry import Content, Entry
 from automation.core.workflow import Decision, Status, Waiting
 from automation.ledger import MadePage
-from automation.ports import AdapterError
+from automation.ports import AdapterError, RowWrite
 from automation.pratinjau.page import ARSIP, PRATINJAU, Approval, Archive, Page, file_name
 from automation.pratinjau.pages import ShelfRefused
 from automation.publishers.static_site import OFFICE
@@ -52,6 +53,7 @@ class PageJob:
     made: MadePage                      # its version, file and link (recorded once made)
     resolved: Resolved | None
     render: bool = True                 # False: made already, only its upload is left
+    write: RowWrite | None = None       # the row's cells this cycle: an upload adds its link
 
 
 def wanted(ctx: Context, entry: Entry, decision: Decision, content: Content,
@@ -88,7 +90,7 @@ def wanted(ctx: Context, entry: Entry, decision: Decision, content: Content,
         else:           # made, not uploaded yet: made again only if its file went away
             job = PageJob(entry, decision, kind, fingerprint, made, resolved,
                           render=not Path(made.path).is_file())
-    if not ctx.ws.pages.linked(made.link):  # a Drive link: the cycle after the upload writes it
+    if not ctx.ws.pages.linked(made.link):  # a Drive link: known once the page is uploaded
         ctx.tally.unsettle(entry.entry_id)
         return decision, job
     return replace(decision, cells={**decision.cells, S.PREVIEW: made.link}), job
@@ -153,6 +155,8 @@ def _upload(ctx: Context, job: PageJob) -> bool:
         ctx.ledger.finish(seq, "done", ctx.now)
         ctx.ledger.meta.pages_refused_at = None
     log.info("%s %s uploaded: %s", job.decision.memory.agenda_number, job.kind, link)
+    if job.write is not None and job.entry.cells.get(S.PREVIEW) != link:
+        job.write.cells[S.PREVIEW] = link
     return True
 
 
