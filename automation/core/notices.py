@@ -22,7 +22,6 @@ from automation.core.entry import Entry, Rules
 from automation.core.workflow import (
     STEP_DATA, STEP_FILING, Decision, EventName, Memory, Waiting, awaited, overdue,
 )
-from automation.pratinjau.page import ARSIP, PRATINJAU
 
 REMINDER = "pengingat:"
 # A wait overdue for longer than this is not reminded of any more (a long weekend is
@@ -59,7 +58,7 @@ class Notice:
     roles: tuple[str, ...]
     subject: str
     text: str
-    # The page it carries: (PRATINJAU or ARSIP, the content fingerprint it shows); "" when
+    # The page it carries: (S.PRATINJAU or S.ARSIP, the content fingerprint it shows); "" when
     # no version is known (then the entry's newest page of that kind). None: it carries
     # nothing.
     attachment: tuple[str, str] | None = None
@@ -95,8 +94,8 @@ def for_row(entry: Entry, decision: Decision, now: datetime, rules: Rules, hours
     the version the ticks given so far bind (rule 2: all ticks of a waiting row bind the
     current content), else "" (the entry's newest Pratinjau)."""
     mem = decision.memory
-    asked = (PRATINJAU, fingerprint or next(iter(mem.approvals.values()), ""))
-    published = (ARSIP, mem.post.fingerprint) if mem.post else None
+    asked = (S.PRATINJAU, fingerprint or next(iter(mem.approvals.values()), ""))
+    published = (S.ARSIP, mem.post.fingerprint) if mem.post else None
     title = entry.title or "(tanpa judul)"
     head = f"Judul: {title}\nNo. Agenda: {mem.agenda_number or '-'}"
     look = f"\nBuka Buku Agenda: {sheet_link}" if sheet_link else "\nSilakan buka Buku Agenda."

@@ -98,6 +98,9 @@ OPTIONAL_HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.optiona
 DATE_HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.kind is Kind.DATETIME)
 LINK_HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.kind is Kind.LINK)
 
+# The two pages a row gets (SPEC section 9), as the ledger and notices name them.
+PRATINJAU, ARSIP = "pratinjau", "arsip"
+
 HISTORY_SHEET = "Riwayat"
 HISTORY_HEADERS: tuple[str, ...] = ("Waktu", ENTRY_ID, AGENDA_NUMBER, "Peristiwa", "Keterangan")
 

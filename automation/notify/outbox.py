@@ -20,9 +20,9 @@ from typing import Callable, Mapping, Sequence
 
 from automation.config import Config, NotifyConfig
 from automation.core.notices import PETUGAS, Notice, parse_reference
+from automation.core.schema import ARSIP, PRATINJAU
 from automation.ledger import DueNotice, Ledger, NoticeToQueue
 from automation.notify.channels import Attachment, Channel, unattached
-from automation.pratinjau.page import ARSIP, PRATINJAU
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from automation.core.calendar import format_datetime
+from automation.core.schema import ARSIP, PRATINJAU
 from automation.ports import MediaFile
-
-PRATINJAU, ARSIP = "pratinjau", "arsip"
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ once per entry, kind and content version: a page recorded is never made again, o
 half-way is made again under the same name, whole (the renderer renames it into place).
 With a Drive folder (Google backend), a recorded page is then uploaded, journaled the same
 way, and its Drive link goes into the row's write of this cycle (a link recorded but not
-written is written by the next one: the row stays unsettled until then). A page that cannot be made or
-uploaded never holds anything up: the row stays unsettled and is tried again next cycle, and
-the notice goes without it (or with the file alone). Drive out of reach ends the cycle's
+written is written by the next one: the row stays unsettled until then). A page that cannot
+be made or uploaded never holds anything up: the row stays unsettled and is tried again next
+cycle, and the notice goes without it (or with the file alone). Drive out of reach ends the cycle's
 uploads; Drive refusing them (a misconfigured folder) pauses them for `REFUSAL_PAUSE`.
 """
 
@@ -26,7 +26,7 @@ from automation.core.entry import Content, Entry
 from automation.core.workflow import Decision, Status, Waiting
 from automation.ledger import MadePage
 from automation.ports import AdapterError, RowWrite
-from automation.pratinjau.page import ARSIP, PRATINJAU, Approval, Archive, Page, file_name
+from automation.pratinjau.page import Approval, Archive, Page, file_name
 from automation.pratinjau.pages import ShelfRefused
 from automation.publishers.static_site import OFFICE
 from automation.steps.context import Context
@@ -71,9 +71,9 @@ def wanted(ctx: Context, entry: Entry, decision: Decision, content: Content,
     if post is not None and post.live and post.fingerprint == content.fingerprint:
         if entry.ticked(S.PAPER_FILED) and not acted or not memory.archive_number:
             return decision, None
-        kind, fingerprint = ARSIP, post.fingerprint
+        kind, fingerprint = S.ARSIP, post.fingerprint
     elif isinstance(decision.status, Waiting) or decision.status is Status.FAILED:
-        kind, fingerprint = PRATINJAU, content.fingerprint
+        kind, fingerprint = S.PRATINJAU, content.fingerprint
     else:
         return decision, None
     made = ctx.ledger.preview(entry.entry_id, kind, fingerprint)
@@ -144,7 +144,8 @@ def _upload(ctx: Context, job: PageJob) -> bool:
         later = f"again after {REFUSAL_PAUSE.seconds // 60} minutes" if refused else "next cycle"
         log.log(logging.ERROR if refused else logging.WARNING,
                 "%s for %s could not be uploaded (pages are uploaded %s): %s", job.kind,
-                job.entry.entry_id, later, err, exc_info=not isinstance(err, (AdapterError, OSError)))
+                job.entry.entry_id, later, err,
+                exc_info=not isinstance(err, (AdapterError, OSError)))
         with ctx.ledger.transaction():
             ctx.ledger.finish(seq, f"failed: {err}", ctx.now)
             if refused:
@@ -164,7 +165,7 @@ def _page(ctx: Context, job: PageJob, resolved: Resolved) -> Page:
     entry, memory, config = job.entry, job.decision.memory, ctx.ws.config
     files = resolved.media.files
     archive = None
-    if job.kind == ARSIP and memory.post is not None:
+    if job.kind == S.ARSIP and memory.post is not None:
         archive = Archive(memory.archive_number, memory.archive_location,
                           memory.first_published_at or ctx.now, memory.post.url)
     return Page(
