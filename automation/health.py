@@ -84,6 +84,11 @@ def pages_refused(ledger: Ledger, cfg: Config, now: datetime, why: str) -> None:
             f"pratinjau-ditolak:{now.isoformat()}")], "", now)
 
 
+def pages_uploaded(ledger: Ledger) -> None:
+    """A page reached the Drive folder: a refusal episode, if any, is over."""
+    ledger.meta.pages_refused_at = None
+
+
 def stale(ledger: Ledger, cfg: Config, now: datetime) -> str | None:
     """Why the running service looks stopped or failing, for `check` (None: fine)."""
     last = ledger.meta.last_success

@@ -316,3 +316,45 @@ def test_a_video_out_of_reach_when_its_turn_comes_is_asked_for_again_not_failed(
     away.write_bytes(data)                       # the share is back
     prepared = ready(videos, second)
     assert prepared.file is not None and not prepared.problem
+
+
+def test_a_conversion_that_cannot_start_is_a_failed_attempt_not_a_stopped_cycle(tmp_path, ledger):
+    (tmp_path / "video").write_text("a file where the folder should be")
+    media = media_of(video_file("hevc", seconds=2))
+    videos = Conversions(tmp_path / "video", ledger, limit_mb=64)
+    assert videos.prepare(media).waiting                      # nothing raised
+    videos.pump()
+    state, job = only_state(ledger)
+    assert state == "queued" and job["failures"] == 2
+    (tmp_path / "video").unlink()                             # the administrator mends it
+    assert ready(videos, media).file is not None
+
+
+def test_an_ffmpeg_killed_by_a_signal_is_started_again_without_counting(tmp_path, ledger):
+    media = media_of(video_file("hevc", seconds=3, size="1280x720"))
+    videos = Conversions(tmp_path / "video", ledger, limit_mb=64)
+    videos.prepare(media)
+    [child] = C.Conversions._children.values()
+    child.kill()                                  # out of memory, say: not the video's fault
+    child.wait()
+    videos.pump()
+    state, job = only_state(ledger)
+    assert state == "queued" and job["failures"] == 0         # started again by the next pump
+    assert ready(videos, media).file is not None
+
+
+def test_a_converted_video_whose_result_went_away_is_converted_again(tmp_path, ledger):
+    media = media_of(video_file("hevc", seconds=2))
+    videos = Conversions(tmp_path / "video", ledger, limit_mb=64)
+    first = ready(videos, media).file
+    first.path.unlink()                           # the video folder cleared
+    assert videos.prepare(media).waiting
+    assert only_state(ledger)[0] == "running"
+    assert ready(videos, media).file.path.is_file()
+
+
+def test_a_video_ffmpeg_cannot_read_in_time_is_out_of_reach_not_damaged(monkeypatch):
+    from automation.media import ffmpeg
+    monkeypatch.setattr(ffmpeg, "PROBE_TIMEOUT", 0.001)
+    with pytest.raises(TimeoutError):             # an OSError: the sources treat it as an outage
+        ffmpeg.probe(video_file("hevc", seconds=2))

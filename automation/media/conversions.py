@@ -39,7 +39,7 @@ from automation.media.files import CHUNK
 from automation.media.videos import (
     CannotFit, Conversion, conversion_for, duration_text, fits, too_large_after_conversion,
 )
-from automation.ports import MediaFile, VideoFacts
+from automation.ports import AdapterError, MediaFile, VideoFacts
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,13 @@ class Conversions:
         found = self.ledger.conversion(key)
         if found and found[0] == "failed":
             return Prepared(None, problem=found[1]["note"])
+        if self.start and found and found[0] == "done":
+            # Its result went away (the video folder cleared): converted again.
+            log.warning("converted video %s is missing from %s: converting it again",
+                        media.name, self.folder)
+            (self.folder / f"{key}.json").unlink(missing_ok=True)   # it would say "done"
+            self.ledger.drop_conversion(key)
+            found = None
         if self.start and found is None:
             self.ledger.put_conversion(key, "queued", {
                 "name": media.name, "source": str(media.path), "sha256": media.sha256,
@@ -109,11 +116,16 @@ class Conversions:
             return
         running = False
         for key, state, job in self.ledger.conversions("running", "queued"):
-            if state == "running":
-                running = self._advance(key, job) or running
-            elif not running:
-                self._begin(key, job)
-                running = True
+            try:
+                if state == "running":
+                    running = self._advance(key, job) or running
+                elif not running:
+                    self._begin(key, job)
+                    running = True
+            except (OSError, AdapterError) as err:
+                # ffmpeg gone, the folder not writable, a result that cannot be taken: a
+                # failed attempt of this video's, never a cycle that cannot run.
+                self._failed(key, job, str(err))
 
     # -- one conversion ------------------------------------------------------------------------
 
@@ -161,6 +173,11 @@ class Conversions:
             return False
         if child is not None and code is not None:
             self._children.pop((key, attempt), None)
+            if code < 0:        # killed by a signal (out of memory, shutdown): not the video's
+                log.warning("conversion of %s (attempt %d) was killed (signal %d): starting it "
+                            "again", job["name"], attempt, -code)
+                self.ledger.put_conversion(key, "queued", job)
+                return False
             self._failed(key, job, f"ffmpeg ended with code {code}: {self._errors(key, attempt)}")
             return False
         last = max([job["started"]] + [self._mtime(key, attempt, s) for s in ("progress", "log")])

@@ -70,13 +70,15 @@ def _input(path: Path) -> str:
 
 
 def probe(path: Path) -> VideoFacts | None:
-    """What the file holds; None when ffmpeg finds no video in it (damaged, not a video)."""
+    """What the file holds; None when ffmpeg finds no video in it (damaged, not a video).
+    Raises TimeoutError (an OSError, as a file out of reach is) when ffmpeg could not read it
+    in time: a slow share is an outage, not a damaged video."""
     try:
         done = subprocess.run([executable(), "-hide_banner", "-nostdin", "-i", _input(path)],
                               stdin=subprocess.DEVNULL, capture_output=True,
                               timeout=PROBE_TIMEOUT, **_quiet())
     except subprocess.TimeoutExpired:
-        return None
+        raise TimeoutError(f"ffmpeg could not read {path} within {PROBE_TIMEOUT} s") from None
     except OSError as err:
         raise AdapterError(f"ffmpeg ({executable()}) cannot be run: {err}",
                            "Program tidak dapat memproses video. Administrator perlu "

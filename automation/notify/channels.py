@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import requests
 
@@ -80,6 +80,25 @@ def _contents(attachment: Attachment, limit: int, service: str) -> bytes | None:
                     "without it", service, attachment.name, limit // MB)
         return None
     return data
+
+
+def _send(attachment: Attachment | None, limit: int, service: str, text: str,
+          with_file: Callable[[bytes], object], alone: Callable[[str], object]) -> None:
+    """The notice with its file (`with_file(data)`), or its text alone (`alone(text)`, saying
+    the file is missing) when it carries none, the file cannot go (`_contents`) or the service
+    refuses files."""
+    data = _contents(attachment, limit, service) if attachment else None
+    if attachment is None or data is None:
+        alone(without(text, attachment) if attachment else text)
+        return
+    try:
+        with_file(data)
+    except ChannelError as err:
+        if not err.file_refused:
+            raise
+        log.warning("%s did not take %s (%s); the notice goes without it", service,
+                    attachment.name, err)
+        alone(without(text, attachment))
 
 
 def _mime(name: str) -> str:
@@ -235,22 +254,13 @@ class Telegram(_HttpChannel):
     def send(self, target: str, subject: str, text: str,
              attachment: Attachment | None = None) -> None:
         chat = target.removeprefix("telegram:")
-        data = _contents(attachment, TELEGRAM_FILE_LIMIT, self.service) if attachment else None
-        if attachment is None or data is None:
-            self._message(chat, without(text, attachment) if attachment else text)
-            return
         # One call, so that a retry never sends the text twice: the document with the text as
         # its caption (clipped to the caption's limit, keeping where to look).
-        try:
-            self._call("sendDocument", chat,
-                       data={"chat_id": chat, "caption": _caption(text, TELEGRAM_CAPTION_LIMIT)},
-                       files={"document": (attachment.name, data, _mime(attachment.name))})
-        except ChannelError as err:
-            if not err.file_refused:
-                raise
-            log.warning("Telegram did not take %s (%s); the notice goes without it",
-                        attachment.name, err)
-            self._message(chat, without(text, attachment))
+        _send(attachment, TELEGRAM_FILE_LIMIT, self.service, text, lambda data: self._call(
+            "sendDocument", chat,
+            data={"chat_id": chat, "caption": _caption(text, TELEGRAM_CAPTION_LIMIT)},
+            files={"document": (attachment.name, data, _mime(attachment.name))}),
+            lambda alone: self._message(chat, alone))
 
     def _message(self, chat: str, text: str) -> None:
         # Plain text on purpose (no parse_mode): nothing in a row's title can become markup.
@@ -332,22 +342,13 @@ class Fonnte(_HttpChannel):
     def send(self, target: str, subject: str, text: str,
              attachment: Attachment | None = None) -> None:
         number = target.removeprefix("wa:")
-        data = _contents(attachment, FONNTE_FILE_LIMIT, self.service) if attachment else None
-        if attachment is not None and data is not None:
-            # Fonnte takes an uploaded file on the plans that allow files; on the others it
-            # refuses the request, and the text goes alone (with the file's link, if any).
-            try:
-                self._call("/send", number,
-                           data={"target": number, "message": text, "filename": attachment.name},
-                           files={"file": (attachment.name, data, _mime(attachment.name))})
-                return
-            except ChannelError as err:
-                if not err.file_refused:
-                    raise
-                log.warning("Fonnte did not take %s (%s); the notice goes without it",
-                            attachment.name, err)
-        self._call("/send", number, data={
-            "target": number, "message": without(text, attachment) if attachment else text})
+        # Fonnte takes an uploaded file on the plans that allow files; on the others it
+        # refuses the request, and the text goes alone (with the file's link, if any).
+        _send(attachment, FONNTE_FILE_LIMIT, self.service, text, lambda data: self._call(
+            "/send", number,
+            data={"target": number, "message": text, "filename": attachment.name},
+            files={"file": (attachment.name, data, _mime(attachment.name))}),
+            lambda alone: self._call("/send", number, data={"target": number, "message": alone}))
 
     def check(self) -> list[str]:
         try:
@@ -422,22 +423,16 @@ class Email:
     def send(self, target: str, subject: str, text: str,
              attachment: Attachment | None = None) -> None:
         address = target.removeprefix("email:")
-        data = _contents(attachment, EMAIL_FILE_LIMIT, "e-mail") if attachment else None
-        if attachment is None or data is None:
-            self._session(self._message(address, subject,
-                                        without(text, attachment) if attachment else text))
-            return
-        message = self._message(address, subject, text)
-        maintype, _, subtype = _mime(attachment.name).partition("/")
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=attachment.name)
-        try:
+
+        def with_file(data: bytes) -> None:
+            message = self._message(address, subject, text)
+            maintype, _, subtype = _mime(attachment.name).partition("/")
+            message.add_attachment(data, maintype=maintype, subtype=subtype,
+                                   filename=attachment.name)
             self._session(message)
-        except ChannelError as err:
-            if not err.file_refused:
-                raise
-            log.warning("the mail server did not take %s (%s); the notice goes without it",
-                        attachment.name, err)
-            self._session(self._message(address, subject, without(text, attachment)))
+
+        _send(attachment, EMAIL_FILE_LIMIT, "the mail server", text, with_file,
+              lambda alone: self._session(self._message(address, subject, alone)))
 
     def _message(self, address: str, subject: str, text: str) -> EmailMessage:
         message = EmailMessage()

@@ -23,6 +23,7 @@ from automation.core.notices import PETUGAS, Notice, parse_reference
 from automation.core.schema import ARSIP, PRATINJAU
 from automation.ledger import DueNotice, Ledger, NoticeToQueue
 from automation.notify.channels import Attachment, Channel, unattached
+from automation.pratinjau.pages import is_web_link
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def recorded_pages(ledger: Ledger) -> AttachmentResolver:
         if made is None:
             return None
         path, link = Path(made.path), made.link
-        return Attachment(path, path.name, link if link.startswith(("https://", "http://")) else "")
+        return Attachment(path, path.name, link if is_web_link(link) else "")
     return resolve
 
 

@@ -138,6 +138,8 @@ class DriveShelf:
         except HttpError as error:
             raise ShelfRefused(self._refusal(error)) from error
         except google.auth.exceptions.RefreshError as error:
+            if getattr(error, "retryable", False):      # the token endpoint, briefly
+                raise ShelfError("Google's token endpoint is unavailable") from error
             raise ShelfRefused("the service-account key was refused by Google: make a new key "
                                "and check agenda.credentials_file") from error
         except HTTPLIB2_ERRORS as error:

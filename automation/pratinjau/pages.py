@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from automation.pratinjau.drive import DriveShelf
 
 
+def is_web_link(link: str) -> bool:
+    """Whether a page's link opens anywhere (a Drive file), not only from the agenda's folder
+    or on the server."""
+    return link.startswith(("https://", "http://"))
+
+
 class ShelfError(AdapterError):
     """A page could not be put in the Drive folder now (Drive out of reach); the message says
     why."""
@@ -54,7 +60,7 @@ class Pages:
     def linked(self, link: str) -> bool:
         """Whether a recorded page's link is where this configuration puts pages: with a
         Drive folder, a Drive link (a page made before the folder was set is uploaded too)."""
-        return bool(link) and (self.shelf is None or link.startswith("https://"))
+        return bool(link) and (self.shelf is None or is_web_link(link))
 
     def check(self) -> list[str]:
         """What stops pages being made here, or uploaded (English, with the fix); creates

@@ -103,8 +103,10 @@ class Planner:
         return Content(cached.fingerprint, cached.problems)
 
     def _content_key(self, entry: Entry) -> str:
-        # Where media is read and how large it may be decide what is wrong with it too.
-        return content_key(entry, self.ctx.rules, repr(self.ctx.ws.config.media))
+        # Where media is read and how large it may be decide what is wrong with it too, and
+        # the website's upload limit whether a video can be made to fit.
+        return content_key(entry, self.ctx.rules, repr((self.ctx.ws.config.media,
+                                                         self.ctx.rules.max_upload_mb)))
 
     def resolve(self, entry: Entry) -> Resolved:
         ws = self.ctx.ws

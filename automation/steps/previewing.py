@@ -154,7 +154,7 @@ def _upload(ctx: Context, job: PageJob) -> bool:
     with ctx.ledger.transaction():
         ctx.ledger.link_preview(job.entry.entry_id, job.kind, job.fingerprint, link)
         ctx.ledger.finish(seq, "done", ctx.now)
-        ctx.ledger.meta.pages_refused_at = None
+        health.pages_uploaded(ctx.ledger)
     log.info("%s %s uploaded: %s", job.decision.memory.agenda_number, job.kind, link)
     if job.write is not None and job.entry.cells.get(S.PREVIEW) != link:
         job.write.cells[S.PREVIEW] = link
