@@ -11,6 +11,9 @@ import re
 from typing import Sequence
 from urllib.parse import parse_qs, urlsplit
 
+# The privacy-enhanced player: it sets no cookie until the video is played. The static site's
+# Content-Security-Policy allows exactly this origin as a frame source.
+PLAYER = "https://www.youtube-nocookie.com"
 _ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 _HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com", "music.youtube.com",
           "youtube-nocookie.com", "www.youtube-nocookie.com"}
@@ -52,3 +55,13 @@ def split_embeds(links: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]
         else:
             rest.append(link)
     return tuple(ids), tuple(rest)
+
+
+def watch_url(video_id: str) -> str:
+    """The video's page on YouTube (`video_id` as `video_id` gives it: URL-safe)."""
+    return f"https://www.youtube.com/watch?v={video_id}"
+
+
+def player_url(video_id: str) -> str:
+    """The video in the privacy-enhanced player, for an iframe."""
+    return f"{PLAYER}/embed/{video_id}"

@@ -75,11 +75,6 @@ def kind_title(kind: str) -> str:
     return "LEMBAR ARSIP" if kind == ARSIP else "PRATINJAU BERITA"
 
 
-def youtube_link(video_id: str) -> str:
-    """The watch address of an embedded YouTube video, as the page prints it."""
-    return f"https://www.youtube.com/watch?v={video_id}"
-
-
 def file_name(agenda_number: str, kind: str, version: int = 0) -> str:
     """`0017-2026-v2.pdf` (the row's second content version), `0017-2026-arsip.pdf`."""
     stem = agenda_number.replace("/", "-").replace("\\", "-")

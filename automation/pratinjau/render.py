@@ -45,13 +45,14 @@ from fpdf.fonts import FontFace
 from lxml import html as lxml_html
 from PIL import Image, ImageOps
 
+from automation.core import youtube
 from automation.core.calendar import format_datetime
 from automation.folders import ASIDE, write_atomic
 from automation.html_safety import page_body, page_text
 from automation.media.videos import duration_text
 from automation.ports import MediaFile
 from automation.pratinjau.page import (
-    ARSIP, Approval, Page, approval_state, kind_title, youtube_link,
+    ARSIP, Approval, Page, approval_state, kind_title,
 )
 from automation.publishers.photos import write_photo
 
@@ -605,7 +606,7 @@ class _Document(FPDF):
         self._section("Video YouTube", 6)
         self.set_font(FAMILY, "", 9.5)
         for video_id in self.info_page.embeds:
-            link = youtube_link(one_line(video_id))
+            link = youtube.watch_url(one_line(video_id))
             self._room(6)
             self.set_text_color(*LINK)
             self.cell(0, 5.5, link, link=link, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -56,6 +56,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from automation.core import youtube
 from automation.core.calendar import format_datetime
 from automation.folders import ensure_writable, write_atomic
 from automation.html_safety import page_body, page_post, page_text
@@ -66,7 +67,6 @@ OFFICE = "Dinas Komunikasi, Informatika, Statistik dan Persandian Provinsi Kalim
 # YouTube links in `Tautan Media` play in the privacy-enhanced player (no cookies until the
 # visitor plays); a page's Content-Security-Policy allows frames from it only when the page
 # has such an embed, every other page allows none.
-YOUTUBE_PLAYER = "https://www.youtube-nocookie.com"
 CATALOGUE = "posts.json"
 WITHDRAWN = "withdrawn.json"                        # in the private folder
 INDEX = "index.html"
@@ -358,8 +358,8 @@ class StaticSite:
                 lead=lead,
                 gallery=photos[1:],
                 videos=videos,
-                embeds=post.embeds,
-                frame_src=YOUTUBE_PLAYER if post.embeds else None,
+                embeds=[(youtube.player_url(v), youtube.watch_url(v)) for v in post.embeds],
+                frame_src=youtube.PLAYER if post.embeds else None,
                 body=Markup(page_body(post.body_html)),
                 url=self._url(slug) if self._base_url else "",
                 home="../" + self._index_link,

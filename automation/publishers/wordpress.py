@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import lxml.html
 import requests
 
+from automation.core import youtube
 from automation.html_safety import page_body, page_post
 from automation.media.files import MIB, megabytes
 from automation.ports import AdapterError, MediaFile, Post, PostRef, UploadRefused
@@ -466,7 +467,7 @@ _EMBED_CLASSES = "wp-embed-aspect-16-9 wp-has-aspect-ratio"
 def _embed_block(video_id: str) -> str:
     """A YouTube video (SPEC section 10) as the block editor's own embed block: WordPress
     shows the player through oEmbed, or the link where it cannot reach YouTube."""
-    url = f"https://www.youtube.com/watch?v={video_id}"
+    url = youtube.watch_url(video_id)
     attrs = {"url": url, "type": "video", "providerNameSlug": "youtube", "responsive": True,
              "className": _EMBED_CLASSES}
     return (f"<!-- wp:embed {_block_attributes(attrs)} -->\n"
