@@ -22,7 +22,6 @@ progress file goes quiet) is started again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -35,7 +34,7 @@ from typing import Any, ClassVar
 from automation.folders import write_atomic
 from automation.ledger import Ledger
 from automation.media import ffmpeg
-from automation.media.files import CHUNK
+from automation.media.files import examine, video_facts
 from automation.media.videos import (
     CannotFit, Conversion, conversion_for, duration_text, fits, too_large_after_conversion,
 )
@@ -196,7 +195,9 @@ class Conversions:
         # A program stopped right after taking the part has left it under its final name.
         if not part.is_file() and video.is_file():
             part = video
-        facts = ffmpeg.probe(part) if part.is_file() else None
+        # One read: the result probed and hashed (as media sources examine a file).
+        examined = examine(part) if part.is_file() else {}
+        facts = video_facts(examined) if examined.get("verdict") == "ok" else None
         if code not in (None, 0) or facts is None or facts.video_codec != "h264" \
                 or facts.duration < job["duration"] * 0.9 - 0.5:
             self._failed(key, job, f"ffmpeg ended with code {code}, result {facts}: "
@@ -211,7 +212,7 @@ class Conversions:
         os.replace(part, video)
         poster = self.folder / f"{key}.jpg"
         ffmpeg.poster(video, facts, poster)
-        self._record_result(key, {"sha256": _sha256(video), "size": size,
+        self._record_result(key, {"sha256": examined["sha256"], "size": size,
                                   "video": asdict(facts)})
         self.ledger.put_conversion(key, "done", {**job, "finished": time.time()})
         self._sweep(key)
@@ -313,10 +314,3 @@ class Conversions:
                 except OSError:     # held open (Windows): the next sweep takes it
                     pass
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
