@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import secrets
+import time
 from pathlib import Path
 
 ASIDE = ".tmp-"             # what a file being written is called until it is renamed
@@ -30,3 +32,17 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         aside.unlink(missing_ok=True)
         raise
+
+
+def sweep_aside(path: Path, older_than: float) -> None:
+    """Remove what `write_atomic` left of `path` in a run killed mid-write: its aside files
+    older than `older_than` seconds (a younger one may be another process's, being written)."""
+    try:
+        for leftover in path.parent.glob(f"{ASIDE}{glob.escape(path.name)}-*"):
+            try:
+                if time.time() - leftover.stat().st_mtime > older_than:
+                    leftover.unlink()
+            except OSError:
+                pass
+    except OSError:
+        pass

@@ -373,9 +373,8 @@ class Workbook:
         (rel_id,) = _fresh_ids(ids, 1)
         sheet_id = 1 + max((int(s.get("sheetId", "0")) for s in
                             etree.fromstring(book).iter(f"{{{NS}}}sheet")), default=0)
-        attr = {'"': "&quot;"}
         self._replaced["xl/workbook.xml"] = _insert_last(book, "sheets", (
-            f'<{{p}}sheet xmlns:r="{REL_NS}" name="{escape(name, attr)}" sheetId="{sheet_id}" '
+            f'<{{p}}sheet xmlns:r="{REL_NS}" name="{escape(name, ATTR_ESCAPES)}" sheetId="{sheet_id}" '
             f'r:id="{rel_id}"/>'))
         self._replaced["xl/_rels/workbook.xml.rels"] = _insert_last(rels, "Relationships", (
             f'<{{p}}Relationship Id="{rel_id}" Type="{WORKSHEET_REL}" Target="/{part}"/>'))

@@ -2,7 +2,7 @@
 (`automation.pratinjau.render`) draws it, and nothing else decides what is on the page.
 
 Pure: the shell fills it from the row, its memory and the same resolved content (files,
-sanitised body) the website gets.
+body) the website gets; the renderer sanitises the body as the publishers do.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Page:
     news_type: str
     source: str                         # Sumber Berita
     caption: str                        # Keterangan Foto, under the lead photo
-    body_html: str                      # sanitised, as the website gets it
+    body_html: str                      # as the publishers get it (sanitised when drawn)
     photos: tuple[MediaFile, ...]       # as collected: the first is the lead photo
     videos: tuple[MediaFile, ...]       # as published: poster (first frame) and facts (length)
     embeds: tuple[str, ...]             # YouTube video IDs

@@ -33,7 +33,6 @@ import io
 import logging
 import re
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -47,7 +46,7 @@ from PIL import Image, ImageOps
 
 from automation.core import youtube
 from automation.core.calendar import format_datetime
-from automation.folders import ASIDE, write_atomic
+from automation.folders import sweep_aside, write_atomic
 from automation.html_safety import page_body, page_text
 from automation.media.videos import duration_text
 from automation.ports import MediaFile
@@ -101,25 +100,8 @@ def render(page: Page, target: Path) -> None:
             log.exception("the body of %s could not be laid out as formatted text; made "
                           "again as plain paragraphs", page.agenda_number)
             data = _Document(page, pictures, rich=False).build()
-    _sweep_leftovers(target)
+    sweep_aside(target, _LEFTOVER_AGE)
     write_atomic(target, data)
-
-
-def _sweep_leftovers(target: Path) -> None:
-    """Aside files of `target` a killed run left behind (old enough not to be another's)."""
-    try:
-        for leftover in target.parent.glob(f"{ASIDE}{_glob_escape(target.name)}-*"):
-            try:
-                if time.time() - leftover.stat().st_mtime > _LEFTOVER_AGE:
-                    leftover.unlink()
-            except OSError:
-                pass
-    except OSError:
-        pass
-
-
-def _glob_escape(name: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", name)
 
 
 # -- text ------------------------------------------------------------------------------------
