@@ -33,6 +33,7 @@ import io
 import logging
 import re
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -280,18 +281,26 @@ class _Document(FPDF):
         self.line(MARGIN, line, self.w - MARGIN, line)
         self.set_y(max(line + 4, TOP))
 
+    @contextmanager
+    def _muted(self) -> Iterator[None]:
+        """Text in the muted grey (labels, notes, captions); the ink comes back after."""
+        self.set_text_color(*MUTED)
+        try:
+            yield
+        finally:
+            self.set_text_color(*INK)
+
     def footer(self) -> None:
         page = self.info_page
         self.set_y(-13)
         self.line(MARGIN, self.get_y(), self.w - MARGIN, self.get_y())
         self.set_y(-11.5)
         self.set_font(FAMILY, "", 7.5)
-        self.set_text_color(*MUTED)
-        made = f"Dibuat {format_datetime(page.made_at)} · No. Agenda " \
-               f"{one_line(page.agenda_number)} · Versi {page.version}"
-        self.cell(self.epw * 0.75, 5, made, align="L")
-        self.cell(self.epw * 0.25, 5, f"Halaman {self.page_no()} dari {PAGE_COUNT}", align="R")
-        self.set_text_color(*INK)
+        with self._muted():
+            made = f"Dibuat {format_datetime(page.made_at)} · No. Agenda " \
+                   f"{one_line(page.agenda_number)} · Versi {page.version}"
+            self.cell(self.epw * 0.75, 5, made, align="L")
+            self.cell(self.epw * 0.25, 5, f"Halaman {self.page_no()} dari {PAGE_COUNT}", align="R")
 
     def build(self) -> bytes:
         page = self.info_page
@@ -314,9 +323,8 @@ class _Document(FPDF):
             text = ("Beginilah berita ini akan tayang di website. Periksa isinya sebelum "
                     "mencentang paraf; paraf berlaku untuk versi yang tertera.")
         self.set_font(FAMILY, "I", 8.5)
-        self.set_text_color(*MUTED)
-        self.multi_cell(0, 4.2, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_text_color(*INK)
+        with self._muted():
+            self.multi_cell(0, 4.2, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(3)
 
     def _archive_box(self) -> None:
@@ -348,10 +356,9 @@ class _Document(FPDF):
             self.image(io.BytesIO(self.pictures.qr), x=qr_x, y=top + 2, w=QR_SIDE, h=QR_SIDE,
                        link=url, alt_text="Kode QR alamat berita")
             self.set_font(FAMILY, "", 7)
-            self.set_text_color(*MUTED)
-            self.set_xy(qr_x, top + 2 + QR_SIDE - 1)
-            self.cell(QR_SIDE, 3.5, "Pindai untuk membuka berita", align="C")
-            self.set_text_color(*INK)
+            with self._muted():
+                self.set_xy(qr_x, top + 2 + QR_SIDE - 1)
+                self.cell(QR_SIDE, 3.5, "Pindai untuk membuka berita", align="C")
         # The address across the whole box, on one line where it fits (so it can be copied
         # and read back whole), smaller when it must be.
         self.set_y(max(y + 3, top + QR_SIDE + 5))
@@ -448,13 +455,12 @@ class _Document(FPDF):
                         align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1.5)
         self.set_font(FAMILY, "", 9)
-        self.set_text_color(*MUTED)
-        self.multi_cell(0, 4.8, format_datetime(page.date, weekday=True),
-                        align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        meta = (f"Jenis Berita: {one_line(page.news_type) or '–'}   ·   "
-                f"Sumber Berita: {one_line(page.source) or '–'}")
-        self.multi_cell(0, 4.8, meta, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_text_color(*INK)
+        with self._muted():
+            self.multi_cell(0, 4.8, format_datetime(page.date, weekday=True),
+                            align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            meta = (f"Jenis Berita: {one_line(page.news_type) or '–'}   ·   "
+                    f"Sumber Berita: {one_line(page.source) or '–'}")
+            self.multi_cell(0, 4.8, meta, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(4)
         if page.photos:
             self._lead_photo()
@@ -487,10 +493,9 @@ class _Document(FPDF):
         self.set_y(y + height + 1.8)
         if caption:
             self.set_font(FAMILY, "I", 8.5)
-            self.set_text_color(*MUTED)
-            self.set_x(x)
-            self.multi_cell(width, 4.3, caption, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            self.set_text_color(*INK)
+            with self._muted():
+                self.set_x(x)
+                self.multi_cell(width, 4.3, caption, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(4)
 
     def _missing(self, x: float, y: float, width: float, height: float, name: str) -> None:
@@ -498,11 +503,10 @@ class _Document(FPDF):
         self.set_draw_color(*RULE)
         self.rect(x, y, width, height, style="DF")
         self.set_font(FAMILY, "B", 8.5 if width > 60 else 7)
-        self.set_text_color(*MUTED)
-        self.set_xy(x + 2, y + height / 2 - 5)
-        self.multi_cell(width - 4, 4, f"{UNREADABLE}\n{one_line(name)}", align="C",
-                        wrapmode="CHAR", max_line_height=4)
-        self.set_text_color(*INK)
+        with self._muted():
+            self.set_xy(x + 2, y + height / 2 - 5)
+            self.multi_cell(width - 4, 4, f"{UNREADABLE}\n{one_line(name)}", align="C",
+                            wrapmode="CHAR", max_line_height=4)
 
     def _section(self, title: str, room: float) -> None:
         self._room(room + 9)
@@ -538,10 +542,9 @@ class _Document(FPDF):
                 self.set_fill_color(200, 204, 208)
                 self.rect(x, y, w, h, style="F")
                 self.set_font(FAMILY, "", 7)
-                self.set_text_color(*MUTED)
-                self.set_xy(x, y + h - 5)
-                self.cell(w, 4, "Tanpa gambar", align="C")
-                self.set_text_color(*INK)
+                with self._muted():
+                    self.set_xy(x, y + h - 5)
+                    self.cell(w, 4, "Tanpa gambar", align="C")
             else:
                 self._missing(x, y, w, h, name)
         else:
@@ -576,12 +579,11 @@ class _Document(FPDF):
             self.multi_cell(self.epw - w - 5, 5, one_line(video.name) or "(tanpa nama)",
                             align="L", new_x=XPos.LEFT, new_y=YPos.NEXT, wrapmode="CHAR")
             self.set_font(FAMILY, "", 9.5)
-            self.set_text_color(*MUTED)
-            length = (f"Video {duration_text(video.video.duration)}"
-                      if video.video is not None else "Video")
-            self.multi_cell(self.epw - w - 5, 5, length, align="L", new_x=XPos.LEFT,
-                            new_y=YPos.NEXT)
-            self.set_text_color(*INK)
+            with self._muted():
+                length = (f"Video {duration_text(video.video.duration)}"
+                          if video.video is not None else "Video")
+                self.multi_cell(self.epw - w - 5, 5, length, align="L", new_x=XPos.LEFT,
+                                new_y=YPos.NEXT)
             self.set_y(max(self.get_y(), y + h) + GAP)
 
     def _embeds(self) -> None:
