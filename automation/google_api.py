@@ -8,7 +8,7 @@ Every Google call of the program goes through here:
 - `AGENDA_GOOGLE_API_BASE` (tests only) replaces `https://sheets.googleapis.com` and
   `https://www.googleapis.com` in every request, paths unchanged: `GoogleHTTPClient` (a
   `gspread.HTTPClient`, for gspread and for plain REST calls), `RebasingSession` (an
-  `AuthorizedSession`) and `drive_client_options` (for googleapiclient's `build`).
+  `AuthorizedSession`) and `rebasing_http` (for googleapiclient's `build`).
 - `RetryPolicy`: bounded exponential backoff with jitter that honours `Retry-After`, for 429,
   500/502/503/504, timeouts, connection errors and Drive's 403 rate limits. gspread's
   `BackOffHTTPClient` is not used: it never gives up and ignores `Retry-After`.
@@ -70,21 +70,26 @@ def api_base() -> str | None:
 
 
 def rebase(url: str) -> str:
-    """`url` with either Google host replaced by AGENDA_GOOGLE_API_BASE, when that is set.
-    googleapiclient's upload URLs already have the base's host but keep Google's https
-    (`_fix_up_media_path_base_url` swaps the host only): those get the base's scheme."""
+    """`url` with either Google host replaced by AGENDA_GOOGLE_API_BASE, when that is set."""
     base = api_base()
     if base:
-        for host in (*GOOGLE_HOSTS, "https://" + base.split("://", 1)[-1]):
+        for host in GOOGLE_HOSTS:
             if url.startswith(host):
                 return base + url[len(host):]
     return url
 
 
-def drive_client_options() -> dict[str, str] | None:
-    """googleapiclient's `client_options` for `build('drive', 'v3', ...)`: None in production."""
-    base = api_base()
-    return {"api_endpoint": base + "/drive/v3/"} if base else None
+def rebasing_http(credentials: Any, timeout: float) -> Any:
+    """An authorised httplib2 client for googleapiclient's `build` whose requests (metadata,
+    downloads and uploads alike) go to AGENDA_GOOGLE_API_BASE when it is set."""
+    import google_auth_httplib2
+    import httplib2
+
+    class RebasingHttp(google_auth_httplib2.AuthorizedHttp):
+        def request(self, uri: str, *args: Any, **kwargs: Any) -> Any:
+            return super().request(rebase(uri), *args, **kwargs)
+
+    return RebasingHttp(credentials, http=httplib2.Http(timeout=timeout))
 
 
 class RebasingSession(AuthorizedSession):

@@ -20,7 +20,7 @@ for a folder and 1 metadata request per shortcut target, plus the chunks of file
 the cache (a file of N bytes: ceil(N / chunk_size) requests). `unchanged` costs 1 request per
 linked file or shortcut and 1 list request per linked folder (per 1000 files); documents the
 same. The test seam, the credentials and the one retry policy are those of
-`automation.google_api` (`drive_client_options`, `RetryPolicy`, `load_credentials`).
+`automation.google_api` (`rebasing_http`, `RetryPolicy`, `load_credentials`).
 """
 
 from __future__ import annotations
@@ -43,8 +43,7 @@ import httplib2
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaIoBaseDownload
 
-from automation.google_api import (
-    GoogleError, RetryPolicy, drive_client_options, load_credentials, rebase)
+from automation.google_api import GoogleError, RetryPolicy, load_credentials, rebasing_http
 from automation.folders import ensure_writable
 from automation.media.documents import (
     SUPPORTED_DOCUMENTS,
@@ -139,16 +138,10 @@ KEY_REFUSED = ("Kunci akun layanan Google ditolak Google (dicabut atau dihapus).
 def drive_service(credentials: Any, timeout: float = HTTP_TIMEOUT) -> Any:
     """A Drive v3 client (discovery document shipped with the library), sent to
     AGENDA_GOOGLE_API_BASE in tests."""
-    import google_auth_httplib2
     from googleapiclient.discovery import build
 
-    class RebasingHttp(google_auth_httplib2.AuthorizedHttp):
-        def request(self, uri: str, *args: Any, **kwargs: Any) -> Any:
-            return super().request(rebase(uri), *args, **kwargs)
-
-    authorized = RebasingHttp(credentials, http=httplib2.Http(timeout=timeout))
-    return build("drive", "v3", http=authorized, static_discovery=True, cache_discovery=False,
-                 client_options=drive_client_options())
+    return build("drive", "v3", http=rebasing_http(credentials, timeout), static_discovery=True,
+                 cache_discovery=False)
 
 
 # httplib2's own failures, which google_api.classify does not know (it speaks `requests`)
