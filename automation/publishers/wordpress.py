@@ -21,6 +21,7 @@ import logging
 import re
 import tempfile
 from contextlib import nullcontext
+from dataclasses import replace
 from datetime import timezone
 from pathlib import Path
 from typing import Any, ContextManager
@@ -276,8 +277,8 @@ class WordPress:
             with open(source, "rb") as body:     # streamed from disk, never read whole
                 try:
                     return self._call("POST", "/media", params=params, data=body, headers=headers,
-                                      ok=(201,), timeout=UPLOAD_TIMEOUT, too_large=media,
-                                      sent_size=size)
+                                      ok=(201,), timeout=UPLOAD_TIMEOUT,
+                                      too_large=replace(media, size=size))
                 except _Unsure:
                     found = self._find_upload(post, media)
                     if found:
@@ -367,10 +368,9 @@ class WordPress:
     # -- HTTP ----------------------------------------------------------------------------------
     def _call(self, method: str, path: str, *, ok: tuple[int, ...] = (200,), unsure: bool = False,
               missing_ok: bool = False, timeout: tuple[int, int] = TIMEOUT,
-              too_large: MediaFile | None = None, sent_size: int | None = None,
-              **kwargs: Any) -> Any:
-        """`too_large`: the file this request uploads (`sent_size` bytes as sent), so that an
-        answer saying it is too large for the site is `UploadRefused`."""
+              too_large: MediaFile | None = None, **kwargs: Any) -> Any:
+        """`too_large`: the file this request uploads (its size as sent), so that an answer
+        saying it is too large for the site is `UploadRefused`."""
         try:
             reply = self.session.request(method, self.api + path, timeout=timeout, **kwargs)
         except (requests.Timeout, requests.ConnectionError) as err:
@@ -390,8 +390,7 @@ class WordPress:
                                "Website menolak akses program (kata sandi aplikasi salah atau "
                                "hak akses pengguna kurang). " + ADMIN)
         if too_large is not None and _too_big(reply, code):
-            raise self._refused(too_large, too_large.size if sent_size is None else sent_size,
-                                reply.status_code, code)
+            raise self._refused(too_large, too_large.size, reply.status_code, code)
         raise AdapterError(f"WordPress {method} {path}: {reply.status_code} {code}",
                            f"Website menjawab dengan kesalahan {reply.status_code}"
                            + (f" saat mengunggah '{too_large.name}'." if too_large else "."))
