@@ -97,10 +97,17 @@ DRIVE_RE = re.compile(r"[A-Za-z]:")
 # A start or end tag, its attributes quoted either way (a `>` may stand in a quoted value).
 TAG_RE = re.compile(rb"""<(/?)(?:\w+:)?(\w+)((?:[^>"']|"[^"]*"|'[^']*')*?)(/?)>""")
 ATTR_RE = re.compile(rb"""(?:(\w+):)?([\w.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-HYPERLINK_RE = re.compile(rb"""<(?:\w+:)?hyperlink\b((?:[^>"']|"[^"]*"|'[^']*')*?)"""
-                          rb"(?:/>|>.*?</(?:\w+:)?hyperlink\s*>)", re.S)
-RELATIONSHIP_RE = re.compile(rb"""<(?:\w+:)?Relationship\b((?:[^>"']|"[^"]*"|'[^']*')*?)"""
-                             rb"(?:/>|>.*?</(?:\w+:)?Relationship\s*>)", re.S)
+
+
+def _element_re(name: bytes) -> re.Pattern[bytes]:
+    """One element `name`, any prefix, empty or not; group 1: its attributes."""
+    return re.compile(rb"<(?:\w+:)?" + name + rb"""\b((?:[^>"']|"[^"]*"|'[^']*')*?)"""
+                      rb"(?:/>|>.*?</(?:\w+:)?" + name + rb"\s*>)", re.S)
+
+
+HYPERLINK_RE = _element_re(b"hyperlink")
+RELATIONSHIP_RE = _element_re(b"Relationship")
+
 # Cells holding a formula or showing an error, found in the worksheet XML without parsing
 # it. A `<f` inside <sheetData> always opens a formula (cell text cannot hold a raw `<`),
 # and it is the first child of its cell.
